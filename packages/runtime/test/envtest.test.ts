@@ -1,0 +1,151 @@
+import { existsSync } from "node:fs";
+import { connect } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiError, isForbidden, isNotFound } from "../src/client/errors.ts";
+import { RestTransport } from "../src/client/transport.ts";
+import { startClusters, type TestCluster } from "../src/envtest/index.ts";
+import { cassOperatorCRDs } from "../../../test/support/paths.ts";
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const dc = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: "cassandra.datastax.com/v1beta1",
+  kind: "CassandraDatacenter",
+  metadata: { name, namespace: "default" },
+  spec,
+});
+
+describe("envtest: several real clusters", () => {
+  let clusters: TestCluster[] = [];
+  let east: RestTransport;
+  let west: RestTransport;
+
+  beforeAll(async () => {
+    clusters = await startClusters(2, { names: ["east", "west"], crds: [cassOperatorCRDs()] });
+    east = await RestTransport.fromKubeConfig(clusters[0]!.kubeconfig);
+    west = await RestTransport.fromKubeConfig(clusters[1]!.kubeconfig);
+  });
+
+  afterAll(async () => {
+    await east?.close();
+    await west?.close();
+    await Promise.all(clusters.map((c) => c.stop()));
+  });
+
+  it("gives each cluster its own name, context, server and storage", async () => {
+    expect(clusters.map((c) => c.name)).toEqual(["east", "west"]);
+    expect(clusters[0]!.kubeconfig.getCurrentContext()).toBe("east");
+    expect(clusters[0]!.kubeconfigYaml).toContain("current-context: east");
+    expect(clusters[0]!.server).not.toBe(clusters[1]!.server);
+
+    await east.request("POST", "/api/v1/namespaces/default/configmaps", {
+      body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "only-in-east" }, data: { a: "1" } },
+    });
+    const got = await east.request<{ data: Record<string, string> }>("GET", "/api/v1/namespaces/default/configmaps/only-in-east");
+    expect(got.data.a).toBe("1");
+    const missing = await west.request("GET", "/api/v1/namespaces/default/configmaps/only-in-east").catch((e) => e);
+    expect(isNotFound(missing)).toBe(true);
+  });
+
+  it("validates CassandraDatacenters with the real cass-operator schema", async () => {
+    const valid = dc("dc1", {
+      clusterName: "demo",
+      serverType: "cassandra",
+      serverVersion: "4.1.5",
+      size: 3,
+      storageConfig: { cassandraDataVolumeClaimSpec: { storageClassName: "standard" } },
+    });
+    const created = await east.request<{ metadata: { uid: string } }>(
+      "POST",
+      "/apis/cassandra.datastax.com/v1beta1/namespaces/default/cassandradatacenters",
+      { body: valid },
+    );
+    expect(created.metadata.uid).toBeTruthy();
+
+    const invalid = dc("dc2", { clusterName: "demo", serverType: "mysql", serverVersion: "4.1.5", size: 0, storageConfig: {} });
+    const err = await east
+      .request("POST", "/apis/cassandra.datastax.com/v1beta1/namespaces/default/cassandradatacenters", { body: invalid })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).reason).toBe("Invalid");
+    expect((err as ApiError).message).toMatch(/serverType/);
+    expect((err as ApiError).message).toMatch(/size/);
+  });
+
+  it("enforces RBAC: a service account bound to a narrow Role is denied outside it", async () => {
+    const admin = east;
+    for (const ns of ["team-a", "team-b"]) {
+      await admin.request("POST", "/api/v1/namespaces", { body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } } });
+    }
+    await admin.request("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/roles", {
+      body: {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: { name: "configmap-reader" },
+        rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list"] }],
+      },
+    });
+    await admin.request("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings", {
+      body: {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: "reader" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "configmap-reader" },
+        subjects: [{ kind: "ServiceAccount", name: "reader", namespace: "team-a" }],
+      },
+    });
+    const kc = await clusters[0]!.serviceAccountKubeConfig("team-a", "reader");
+    const reader = await RestTransport.fromKubeConfig(kc);
+    try {
+      const list = await reader.request<{ items: unknown[] }>("GET", "/api/v1/namespaces/team-a/configmaps");
+      expect(Array.isArray(list.items)).toBe(true);
+      const otherNamespace = await reader.request("GET", "/api/v1/namespaces/team-b/configmaps").catch((e) => e);
+      expect(isForbidden(otherNamespace)).toBe(true);
+      const otherVerb = await reader
+        .request("POST", "/api/v1/namespaces/team-a/configmaps", {
+          body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } },
+        })
+        .catch((e) => e);
+      expect(isForbidden(otherVerb)).toBe(true);
+      expect((otherVerb as Error).message).not.toContain(kc.getCurrentUser()!.token!);
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
+describe("envtest: teardown", () => {
+  it("leaves no process, port or folder behind after stop()", async () => {
+    const [cluster] = await startClusters(1, { names: ["short-lived"] });
+    const c = cluster!;
+    const pids = c.pids;
+    const ports = [c.ports.apiServer, c.ports.etcdClient];
+    expect(pids.length).toBe(2);
+    expect(pids.every(processAlive)).toBe(true);
+    expect(await portOpen(c.ports.apiServer)).toBe(true);
+
+    await c.stop();
+
+    expect(pids.filter(processAlive)).toEqual([]);
+    for (const port of ports) expect(await portOpen(port)).toBe(false);
+    expect(existsSync(c.dir)).toBe(false);
+  });
+});

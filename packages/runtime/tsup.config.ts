@@ -1,0 +1,16 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: {
+    index: "src/index.ts",
+    "envtest/index": "src/envtest/index.ts",
+    "envtest/cli": "src/envtest/cli.ts",
+    "fake/index": "src/fake/index.ts",
+    "crd/index": "src/crd/index.ts",
+  },
+  format: ["esm"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "node22",
+});
