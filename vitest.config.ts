@@ -1,9 +1,15 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+const packages = fileURLToPath(new URL("./packages/", import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Workspace packages resolve to their TypeScript sources, so tests never run against a stale build.
-    conditions: ["operator-ts-source"],
+    alias: [
+      { find: /^@operator-ts\/runtime\/(.+)$/, replacement: `${packages}runtime/src/$1/index.ts` },
+      { find: /^@operator-ts\/([\w-]+)$/, replacement: `${packages}$1/src/index.ts` },
+    ],
   },
   test: {
     include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "test/**/*.test.ts"],

@@ -1,4 +1,7 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { setTimeout as delay } from "node:timers/promises";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, isForbidden, isNotFound } from "../src/client/errors.ts";
@@ -147,5 +150,63 @@ describe("envtest: teardown", () => {
     expect(pids.filter(processAlive)).toEqual([]);
     for (const port of ports) expect(await portOpen(port)).toBe(false);
     expect(existsSync(c.dir)).toBe(false);
+  });
+});
+
+async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await delay(100);
+  }
+}
+
+describe("envtest: a killed test process", () => {
+  it("leaves no orphan: the reaper kills its API server and etcd and removes their folder", async () => {
+    const fixture = new URL("./fixtures/start-and-hang.ts", import.meta.url).pathname;
+    const child = spawn(process.execPath, ["--conditions=operator-ts-source", fixture], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const [line] = await Promise.race([
+      createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next().then((r) => [r.value as string]),
+      new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`fixture exited with ${code}`)))),
+    ]);
+    const started = JSON.parse(line!) as { pids: number[]; dir: string; port: number };
+    expect(started.pids.every(processAlive)).toBe(true);
+
+    child.kill("SIGKILL");
+
+    await eventually(() => started.pids.every((pid) => !processAlive(pid)));
+    await eventually(() => !existsSync(started.dir));
+    expect(await portOpen(started.port)).toBe(false);
+  });
+});
+
+describe("envtest: kube-controller-manager", () => {
+  it("garbage-collects dependents whose owner is deleted", async () => {
+    const [cluster] = await startClusters(1, { names: ["with-kcm"], controllerManager: true });
+    const api = await RestTransport.fromKubeConfig(cluster!.kubeconfig);
+    try {
+      const owner = await api.request<{ metadata: { uid: string } }>("POST", "/api/v1/namespaces/default/configmaps", {
+        body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "owner" } },
+      });
+      await api.request("POST", "/api/v1/namespaces/default/configmaps", {
+        body: {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: {
+            name: "dependent",
+            ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata.uid }],
+          },
+        },
+      });
+      await api.request("DELETE", "/api/v1/namespaces/default/configmaps/owner");
+      await eventually(async () =>
+        isNotFound(await api.request("GET", "/api/v1/namespaces/default/configmaps/dependent").catch((e) => e)),
+      60_000);
+    } finally {
+      await api.close();
+      await cluster!.stop();
+    }
   });
 });

@@ -129,6 +129,8 @@ export class TestCluster {
       "advertise-address": "127.0.0.1",
       "service-cluster-ip-range": "10.0.0.0/24",
       "allow-privileged": "true",
+      // No nodes run here, and the kubernetes Service endpoint cannot point at loopback.
+      "endpoint-reconciler-type": "none",
       "authorization-mode": "RBAC",
       "token-auth-file": join(dir, "tokens.csv"),
       "service-account-issuer": ISSUER,
