@@ -1,0 +1,73 @@
+import type {
+  V1ConfigMap,
+  V1Secret,
+  V1Pod,
+  V1Service,
+  V1Namespace,
+  CoreV1Event,
+  V1ServiceAccount,
+  V1PersistentVolumeClaim,
+  V1Node,
+  V1Endpoints,
+  V1Deployment,
+  V1StatefulSet,
+  V1ReplicaSet,
+  V1DaemonSet,
+  V1Job,
+  V1Lease,
+  V1Role,
+  V1RoleBinding,
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1CustomResourceDefinition,
+  V1SelfSubjectAccessReview,
+} from "@kubernetes/client-node";
+import { type Json, resourceType } from "./object.ts";
+
+// Built-in kinds, typed with client-node's models in their JSON shape.
+
+export type ConfigMap = Json<V1ConfigMap>;
+export type Secret = Json<V1Secret>;
+export type Pod = Json<V1Pod>;
+export type Service = Json<V1Service>;
+export type Namespace = Json<V1Namespace>;
+export type Event = Json<CoreV1Event>;
+export type ServiceAccount = Json<V1ServiceAccount>;
+export type PersistentVolumeClaim = Json<V1PersistentVolumeClaim>;
+export type Node = Json<V1Node>;
+export type Endpoints = Json<V1Endpoints>;
+export type Deployment = Json<V1Deployment>;
+export type StatefulSet = Json<V1StatefulSet>;
+export type ReplicaSet = Json<V1ReplicaSet>;
+export type DaemonSet = Json<V1DaemonSet>;
+export type Job = Json<V1Job>;
+export type Lease = Json<V1Lease>;
+export type Role = Json<V1Role>;
+export type RoleBinding = Json<V1RoleBinding>;
+export type ClusterRole = Json<V1ClusterRole>;
+export type ClusterRoleBinding = Json<V1ClusterRoleBinding>;
+export type CustomResourceDefinition = Json<V1CustomResourceDefinition>;
+export type SelfSubjectAccessReview = Json<V1SelfSubjectAccessReview>;
+
+export const ConfigMap = resourceType<ConfigMap>("v1", "ConfigMap");
+export const Secret = resourceType<Secret>("v1", "Secret");
+export const Pod = resourceType<Pod>("v1", "Pod");
+export const Service = resourceType<Service>("v1", "Service");
+export const Namespace = resourceType<Namespace>("v1", "Namespace");
+export const Event = resourceType<Event>("v1", "Event");
+export const ServiceAccount = resourceType<ServiceAccount>("v1", "ServiceAccount");
+export const PersistentVolumeClaim = resourceType<PersistentVolumeClaim>("v1", "PersistentVolumeClaim");
+export const Node = resourceType<Node>("v1", "Node");
+export const Endpoints = resourceType<Endpoints>("v1", "Endpoints");
+export const Deployment = resourceType<Deployment>("apps/v1", "Deployment");
+export const StatefulSet = resourceType<StatefulSet>("apps/v1", "StatefulSet");
+export const ReplicaSet = resourceType<ReplicaSet>("apps/v1", "ReplicaSet");
+export const DaemonSet = resourceType<DaemonSet>("apps/v1", "DaemonSet");
+export const Job = resourceType<Job>("batch/v1", "Job");
+export const Lease = resourceType<Lease>("coordination.k8s.io/v1", "Lease");
+export const Role = resourceType<Role>("rbac.authorization.k8s.io/v1", "Role");
+export const RoleBinding = resourceType<RoleBinding>("rbac.authorization.k8s.io/v1", "RoleBinding");
+export const ClusterRole = resourceType<ClusterRole>("rbac.authorization.k8s.io/v1", "ClusterRole");
+export const ClusterRoleBinding = resourceType<ClusterRoleBinding>("rbac.authorization.k8s.io/v1", "ClusterRoleBinding");
+export const CustomResourceDefinition = resourceType<CustomResourceDefinition>("apiextensions.k8s.io/v1", "CustomResourceDefinition");
+export const SelfSubjectAccessReview = resourceType<SelfSubjectAccessReview>("authorization.k8s.io/v1", "SelfSubjectAccessReview");

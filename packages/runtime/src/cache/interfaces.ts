@@ -1,0 +1,74 @@
+import type { KubeObject, ObjectKey, ResourceType } from "../api/object.ts";
+import type { FieldSelector, LabelSelector, Reader } from "../client/interfaces.ts";
+
+/** What a delete handler gets when the watch missed the delete and a relist found the object gone. */
+export interface DeletedFinalStateUnknown<T> {
+  key: string;
+  obj: T;
+}
+
+export interface ResourceEventHandler<T extends KubeObject = KubeObject> {
+  /** isInInitialList: the object was in the first list (or the replay a late handler gets), not a new creation. */
+  onAdd?(obj: T, isInInitialList: boolean): void;
+  onUpdate?(oldObj: T, newObj: T): void;
+  /** deleteStateUnknown: the final state was not observed (a relist after missed events found it gone). */
+  onDelete?(obj: T, deleteStateUnknown: boolean): void;
+}
+
+export interface HandlerRegistration {
+  /** Stops delivering events to this handler. */
+  remove(): void;
+  /** True once the handler has been given every object of the informer's initial list. */
+  hasSynced(): boolean;
+}
+
+/** One kind's shared informer: a list/watch reflector feeding an indexed store and its event handlers. */
+export interface Informer<T extends KubeObject = KubeObject> {
+  /** New handlers are first given every object already in the store, as adds with isInInitialList true. */
+  addEventHandler(handler: ResourceEventHandler<T>): HandlerRegistration;
+  hasSynced(): boolean;
+  /** Resolves true once the first list is in the store, false if the signal aborts first. */
+  waitForSync(signal?: AbortSignal): Promise<boolean>;
+  /** Objects straight from the store: shared, never to be mutated. */
+  getByKey(key: ObjectKey): T | undefined;
+  listAll(): T[];
+  byIndex(index: string, value: string): T[];
+  addIndex(index: string, extract: (obj: T) => string[]): void;
+  lastSyncResourceVersion(): string | undefined;
+}
+
+export interface ByObjectOptions<T extends KubeObject = KubeObject> {
+  /** Only these namespaces (default: all, or the cache's namespaces). */
+  namespaces?: string[];
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldSelector;
+  /** Applied to every object before it is stored, e.g. to drop managedFields. */
+  transform?: (obj: T) => T;
+}
+
+export interface CacheOptions {
+  /** Restrict every informer to these namespaces (cluster-scoped kinds are not restricted). */
+  namespaces?: string[];
+  defaultLabelSelector?: LabelSelector;
+  defaultFieldSelector?: FieldSelector;
+  defaultTransform?: (obj: KubeObject) => KubeObject;
+  byObject?: { type: ResourceType; options: ByObjectOptions }[];
+  /** Reads return deep copies (as controller-runtime does) unless this is set; then never mutate what you read. */
+  unsafeDisableDeepCopy?: boolean;
+}
+
+/**
+ * Informers shared by every controller of a cluster, and a Reader over their stores. Reading a kind that has no
+ * informer yet starts one and waits for it to sync.
+ */
+export interface Cache extends Reader {
+  getInformer<T extends KubeObject>(type: ResourceType<T>): Promise<Informer<T>>;
+  /** Stops the kind's informer and forgets it; later reads start a new one. */
+  removeInformer(type: ResourceType): Promise<void>;
+  /** Adds an index usable as `list(type, { matchingFields: { [field]: value } })`. */
+  indexField<T extends KubeObject>(type: ResourceType<T>, field: string, extract: (obj: T) => string[]): Promise<void>;
+  waitForCacheSync(signal?: AbortSignal): Promise<boolean>;
+  start(signal: AbortSignal): Promise<void>;
+}
+
+export type { ObjectKey };

@@ -1,0 +1,37 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { type Logger, pino } from "pino";
+
+export type { Logger } from "pino";
+
+let root: Logger = pino({
+  name: "operator-ts",
+  level: process.env.LOG_LEVEL ?? "info",
+  // Values under these keys are replaced wherever they appear in a log line's fields.
+  redact: {
+    paths: ["token", "password", "kubeconfig", "*.token", "*.password", "*.kubeconfig", "data", "*.data", "stringData", "*.stringData"],
+    censor: "[redacted]",
+  },
+});
+
+/** Replaces the root logger (for example with a pretty or silent one); child loggers made later use it. */
+export function setLogger(logger: Logger): void {
+  root = logger;
+}
+
+export function getLogger(): Logger {
+  return root;
+}
+
+const scope = new AsyncLocalStorage<Logger>();
+
+/**
+ * The logger of the reconcile (or other scoped work) running now, with controller, namespace, name and reconcileID
+ * already on it; the root logger outside any scope. The counterpart of Go's log.FromContext(ctx).
+ */
+export function fromContext(): Logger {
+  return scope.getStore() ?? root;
+}
+
+export function withLogger<R>(logger: Logger, fn: () => R): R {
+  return scope.run(logger, fn);
+}

@@ -1,0 +1,26 @@
+/**
+ * Anything the Manager starts: start() runs until the signal aborts (then returns) or fails (then rejects, which
+ * stops the manager with that error). A runnable that only sets something up may return early.
+ */
+export interface Runnable {
+  start(signal: AbortSignal): Promise<void>;
+}
+
+/** Runnables that say whether they must wait for leadership; those that do not run on every replica. */
+export interface LeaderElectionRunnable {
+  needLeaderElection(): boolean;
+}
+
+/** Runnables with a cache that should be synced before the runnables that read it start. */
+export interface HasCache {
+  waitForCacheSync(signal: AbortSignal): Promise<boolean>;
+}
+
+export function needsLeaderElection(r: Runnable): boolean {
+  const le = r as Partial<LeaderElectionRunnable>;
+  return typeof le.needLeaderElection === "function" ? le.needLeaderElection() : true;
+}
+
+export function runnableFunc(fn: (signal: AbortSignal) => Promise<void>): Runnable {
+  return { start: fn };
+}
