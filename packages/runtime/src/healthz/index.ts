@@ -1,0 +1,35 @@
+/** A health or readiness check: resolves when healthy, throws (with a reason) when not. */
+export type Checker = () => void | Promise<void>;
+
+/** Always healthy: the default liveness check once the process serves HTTP. */
+export const ping: Checker = () => {};
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  reason?: string;
+}
+
+/** Runs every check (in parallel) and reports each, as /healthz?verbose does in Kubernetes components. */
+export async function runChecks(checks: Map<string, Checker>, exclude: Set<string> = new Set()): Promise<CheckResult[]> {
+  const entries = [...checks].filter(([name]) => !exclude.has(name));
+  return Promise.all(
+    entries.map(async ([name, check]) => {
+      try {
+        await check();
+        return { name, ok: true };
+      } catch (err) {
+        return { name, ok: false, reason: err instanceof Error ? err.message : String(err) };
+      }
+    }),
+  );
+}
+
+export function formatResults(path: string, results: CheckResult[], verbose: boolean): { status: number; body: string } {
+  const failed = results.filter((r) => !r.ok);
+  const status = failed.length ? 500 : 200;
+  if (!verbose && !failed.length) return { status, body: "ok" };
+  const lines = results.map((r) => (r.ok ? `[+]${r.name} ok` : `[-]${r.name} failed: ${r.reason ?? "reason withheld"}`));
+  lines.push(failed.length ? `${path.slice(1)} check failed` : `${path.slice(1)} check passed`);
+  return { status, body: `${lines.join("\n")}\n` };
+}
