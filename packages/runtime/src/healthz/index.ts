@@ -1,5 +1,8 @@
-/** A health or readiness check: resolves when healthy, throws (with a reason) when not. */
-export type Checker = () => void | Promise<void>;
+/**
+ * A health or readiness check: resolves when healthy, throws (with a reason) when not. It may resolve with a short
+ * detail line, shown by ?verbose (per-cluster reachability, say) without failing the check.
+ */
+export type Checker = () => void | string | Promise<void | string>;
 
 /** Always healthy: the default liveness check once the process serves HTTP. */
 export const ping: Checker = () => {};
@@ -8,6 +11,7 @@ export interface CheckResult {
   name: string;
   ok: boolean;
   reason?: string;
+  detail?: string;
 }
 
 /** Runs every check (in parallel) and reports each, as /healthz?verbose does in Kubernetes components. */
@@ -16,8 +20,8 @@ export async function runChecks(checks: Map<string, Checker>, exclude: Set<strin
   return Promise.all(
     entries.map(async ([name, check]) => {
       try {
-        await check();
-        return { name, ok: true };
+        const detail = await check();
+        return typeof detail === "string" && detail ? { name, ok: true, detail } : { name, ok: true };
       } catch (err) {
         return { name, ok: false, reason: err instanceof Error ? err.message : String(err) };
       }
@@ -29,7 +33,7 @@ export function formatResults(path: string, results: CheckResult[], verbose: boo
   const failed = results.filter((r) => !r.ok);
   const status = failed.length ? 500 : 200;
   if (!verbose && !failed.length) return { status, body: "ok" };
-  const lines = results.map((r) => (r.ok ? `[+]${r.name} ok` : `[-]${r.name} failed: ${r.reason ?? "reason withheld"}`));
+  const lines = results.map((r) => (r.ok ? `[+]${r.name} ok${r.detail ? `: ${r.detail}` : ""}` : `[-]${r.name} failed: ${r.reason ?? "reason withheld"}`));
   lines.push(failed.length ? `${path.slice(1)} check failed` : `${path.slice(1)} check passed`);
   return { status, body: `${lines.join("\n")}\n` };
 }

@@ -196,7 +196,12 @@ export class Manager {
     const signal = this.groupAborts[entry.group].signal;
     entry.done = Promise.resolve()
       .then(() => entry.runnable.start(signal))
-      .catch((err: unknown) => this.fail(err));
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => {
+        // Runnables that end while the manager runs (a removed cluster, say) are forgotten, so churn does not grow it.
+        const index = this.entries.indexOf(entry);
+        if (this.state === "running" && index >= 0) this.entries.splice(index, 1);
+      });
   }
 
   private async waitSynced(cluster: { waitForCacheSync(signal?: AbortSignal): Promise<boolean> }): Promise<void> {
