@@ -1,0 +1,14 @@
+export { type Clock, type TimerHandle, FakeClock, realClock } from "./clock.ts";
+export { type WorkQueue, type QueueOptions, Queue, defaultKeyOf } from "./queue.ts";
+export { type DelayingWorkQueue, DelayingQueue } from "./delaying.ts";
+export { type RateLimitingWorkQueue, type RateLimitingQueueOptions, RateLimitingQueue } from "./ratelimiting.ts";
+export {
+  type RateLimiter,
+  type BucketOptions,
+  type ControllerRateLimiterOptions,
+  exponentialFailureRateLimiter,
+  fastSlowRateLimiter,
+  bucketRateLimiter,
+  maxOfRateLimiter,
+  defaultControllerRateLimiter,
+} from "./ratelimiter.ts";
