@@ -1,0 +1,124 @@
+import type { KubeObject, ResourceType } from "../api/object.ts";
+import { Controller, type ControllerOptions } from "../controller/index.ts";
+import { enqueueRequestForObject, enqueueRequestForOwner, type EventHandler } from "../handler/index.ts";
+import type { Manager } from "../manager/manager.ts";
+import type { Predicate } from "../predicate/index.ts";
+import { type ReconcileFunc, type Reconciler, type Request, reconcilerFrom } from "../reconcile/index.ts";
+import { kind, type Source } from "../source/index.ts";
+
+type AnyPredicate = Predicate<KubeObject>;
+
+interface Watch {
+  type: ResourceType;
+  handler: EventHandler<KubeObject, Request>;
+  predicates: AnyPredicate[];
+}
+
+export type BuilderOptions = Omit<ControllerOptions<Request>, "name" | "reconciler">;
+
+const namesByManager = new WeakMap<Manager, Set<string>>();
+
+/**
+ * controller-runtime's builder: `controllerManagedBy(mgr).for(Memcached).owns(Deployment).complete(reconciler)`.
+ * For() enqueues the object itself, Owns() enqueues the controlling owner of the owned object, Watches() takes any
+ * handler, and event filters apply to every watch.
+ */
+export class Builder {
+  private readonly mgr: Manager;
+  private forType: ResourceType | undefined;
+  private forPredicates: AnyPredicate[] = [];
+  private readonly watchList: Watch[] = [];
+  private readonly rawSources: Source<Request>[] = [];
+  private readonly globalPredicates: AnyPredicate[] = [];
+  private options: BuilderOptions = {};
+  private name: string | undefined;
+
+  constructor(mgr: Manager) {
+    this.mgr = mgr;
+  }
+
+  for<T extends KubeObject>(type: ResourceType<T>, options: { predicates?: Predicate<T>[] } = {}): this {
+    if (this.forType) throw new Error("for() may be called only once");
+    this.forType = type;
+    this.forPredicates = (options.predicates ?? []) as AnyPredicate[];
+    return this;
+  }
+
+  /** Watches objects this controller owns: events enqueue the owner of the for() kind (the controller owner by default). */
+  owns<T extends KubeObject>(type: ResourceType<T>, options: { predicates?: Predicate<T>[]; onlyControllers?: boolean } = {}): this {
+    if (!this.forType) throw new Error("owns() needs for() first: it maps owned objects to their owner of that kind");
+    this.watchList.push({
+      type,
+      handler: enqueueRequestForOwner(this.forType, { onlyControllers: options.onlyControllers ?? true }) as EventHandler<KubeObject, Request>,
+      predicates: (options.predicates ?? []) as AnyPredicate[],
+    });
+    return this;
+  }
+
+  watches<T extends KubeObject>(type: ResourceType<T>, handler: EventHandler<T, Request>, options: { predicates?: Predicate<T>[] } = {}): this {
+    this.watchList.push({
+      type,
+      handler: handler as unknown as EventHandler<KubeObject, Request>,
+      predicates: (options.predicates ?? []) as AnyPredicate[],
+    });
+    return this;
+  }
+
+  /** A source of your own (a channel, another cluster's cache), used as is: event filters do not apply to it. */
+  watchesRawSource(source: Source<Request>): this {
+    this.rawSources.push(source);
+    return this;
+  }
+
+  withEventFilter<T extends KubeObject = KubeObject>(predicate: Predicate<T>): this {
+    this.globalPredicates.push(predicate as AnyPredicate);
+    return this;
+  }
+
+  withOptions(options: BuilderOptions): this {
+    this.options = { ...this.options, ...options };
+    return this;
+  }
+
+  named(name: string): this {
+    this.name = name;
+    return this;
+  }
+
+  /** Builds the controller and adds it to the manager (started at once if the manager runs). */
+  async complete(reconciler: Reconciler<Request> | ReconcileFunc<Request>): Promise<Controller<Request>> {
+    const controller = this.build(reconciler);
+    await this.mgr.add(controller);
+    return controller;
+  }
+
+  build(reconciler: Reconciler<Request> | ReconcileFunc<Request>): Controller<Request> {
+    if (!this.forType && !this.name) throw new Error("a controller needs for() or named()");
+    const name = this.name ?? this.forType!.kind.toLowerCase();
+    if (!/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/i.test(name)) throw new Error(`controller name "${name}" must be a DNS-1123-like name`);
+    const names = namesByManager.get(this.mgr) ?? new Set<string>();
+    namesByManager.set(this.mgr, names);
+    if (names.has(name)) throw new Error(`controller with name "${name}" already exists in this manager; use named() to give it another`);
+    names.add(name);
+
+    const controller = new Controller<Request>({
+      ...this.options,
+      name,
+      reconciler: reconcilerFrom(reconciler),
+      logger: this.options.logger ?? this.mgr.log.child({ controller: name }),
+    });
+    const cache = this.mgr.cache;
+    if (this.forType) {
+      controller.watch(kind(cache, this.forType, enqueueRequestForObject(), ...this.globalPredicates, ...this.forPredicates));
+    }
+    for (const w of this.watchList) {
+      controller.watch(kind(cache, w.type, w.handler, ...this.globalPredicates, ...w.predicates));
+    }
+    for (const s of this.rawSources) controller.watch(s);
+    return controller;
+  }
+}
+
+export function controllerManagedBy(mgr: Manager): Builder {
+  return new Builder(mgr);
+}
