@@ -1,0 +1,63 @@
+import { isAlreadyExists, isNotFound } from "./errors.ts";
+
+export type {
+  Client,
+  CreateOptions,
+  DeleteAllOfOptions,
+  DeleteOptions,
+  FieldSelector,
+  LabelSelector,
+  ListOptions,
+  PatchOptions,
+  PatchType,
+  Reader,
+  StatusWriter,
+  UpdateOptions,
+  WriteOptions,
+  Writer,
+} from "./interfaces.ts";
+export { PATCH_CONTENT_TYPES, Patch } from "./interfaces.ts";
+export {
+  ApiError,
+  type Status,
+  NoKindMatchError,
+  isAlreadyExists,
+  isBadRequest,
+  isConflict,
+  isConnectionError,
+  isForbidden,
+  isGone,
+  isInvalid,
+  isNoMatch,
+  isNotFound,
+  isServerTimeout,
+  isTooManyRequests,
+  isUnauthorized,
+} from "./errors.ts";
+export { RestTransport, type Query, type RequestOptions, type WatchEvent } from "./transport.ts";
+export { RestClient, type RestClientOptions, withTypeMeta } from "./rest-client.ts";
+export { CachedClient, type NewClientOptions, isUnstructuredType, newClient, unstructuredType } from "./cached-client.ts";
+export { applyJsonPatch, applyMergePatch, createMergePatch, JsonPatchError, type JsonPatchOperation, mergeFrom } from "./json-patch.ts";
+export { deepCopy, deepEqual } from "./json.ts";
+export {
+  type FieldRequirement,
+  type LabelRequirement,
+  fieldSelectorOf,
+  formatSelector,
+  labelMatcher,
+  parseFieldSelector,
+  parseLabelSelector,
+  SelectorParseError,
+} from "./selectors.ts";
+
+/** Returns undefined for a NotFound error and rethrows anything else: `await c.delete(obj).catch(ignoreNotFound)`. */
+export function ignoreNotFound(err: unknown): undefined {
+  if (isNotFound(err)) return undefined;
+  throw err;
+}
+
+/** Returns undefined for an AlreadyExists error and rethrows anything else. */
+export function ignoreAlreadyExists(err: unknown): undefined {
+  if (isAlreadyExists(err)) return undefined;
+  throw err;
+}
