@@ -1,1 +1,31 @@
-export {};
+export { type ClusterHandlerFactory, forCluster, mcControllerManagedBy, MultiClusterBuilder, type MultiClusterBuilderOptions } from "./builder.ts";
+export { type ClusterHealthOptions, type ClusterState, type ClusterStatus, ClusterHealth } from "./health/index.ts";
+export {
+  type AddClusterOptions,
+  ClusterNotFoundError,
+  type ClusterSourceSpec,
+  MultiClusterManager,
+  type MultiClusterManagerOptions,
+} from "./manager.ts";
+export { type CleanupResult, CrossClusterOwnership, DEFAULT_OWNER_LABELS, type OwnerLabelKeys } from "./ownership/index.ts";
+export {
+  type CheckLine,
+  formatPreflightTable,
+  type PermissionRequirement,
+  preflight,
+  type PreflightRequirements,
+  type PreflightResult,
+  type PreflightTarget,
+} from "./preflight/index.ts";
+export { contextFingerprint, KubeconfigFileProvider, type KubeconfigFileProviderOptions, singleContext } from "./providers/kubeconfig-file.ts";
+export { kubeconfigSecretProvider, ObjectClusterProvider, type ObjectProviderOptions, type SecretKeyRef } from "./providers/object-provider.ts";
+export { ClusterStampedQueue } from "./queue.ts";
+export {
+  allClusters,
+  type ClusterFilter,
+  type ClusterRequest,
+  clusterRequestKey,
+  clustersNamed,
+  homeCluster,
+  remoteClusters,
+} from "./reconcile.ts";

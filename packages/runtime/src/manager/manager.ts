@@ -152,6 +152,11 @@ export class Manager {
     this.readyChecks.set(name, check);
   }
 
+  /** True between start() and the beginning of shutdown. */
+  isRunning(): boolean {
+    return this.state === "starting" || this.state === "running";
+  }
+
   /** Resolves when this replica leads (at once without leader election). */
   elected(): Promise<void> {
     return this.electedPromise;

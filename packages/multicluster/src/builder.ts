@@ -1,0 +1,111 @@
+import {
+  type Cluster,
+  Controller,
+  type ControllerOptions,
+  handler,
+  type KubeObject,
+  type Predicate,
+  reconcile,
+  type ResourceType,
+  source,
+} from "@operator-ts/runtime";
+import type { ClusterSourceSpec, MultiClusterManager } from "./manager.ts";
+import { ClusterStampedQueue } from "./queue.ts";
+import { allClusters, type ClusterFilter, type ClusterRequest, clusterRequestKey, homeCluster } from "./reconcile.ts";
+
+/** Makes the event handler of one cluster's watch; it may enqueue requests for any cluster (cross-cluster owners). */
+export type ClusterHandlerFactory<T extends KubeObject> = (clusterName: string) => handler.EventHandler<T, ClusterRequest>;
+
+/**
+ * Runs a single-cluster handler of the runtime in one cluster, stamping its requests with that cluster's name: the
+ * way enqueueRequestForObject, enqueueRequestForOwner and map functions are reused unchanged.
+ */
+export function forCluster<T extends KubeObject>(inner: handler.EventHandler<T, reconcile.Request>): ClusterHandlerFactory<T> {
+  return (clusterName) => ({
+    create: (e, q) => inner.create(e, new ClusterStampedQueue(q, clusterName)),
+    update: (e, q) => inner.update(e, new ClusterStampedQueue(q, clusterName)),
+    delete: (e, q) => inner.delete(e, new ClusterStampedQueue(q, clusterName)),
+    generic: (e, q) => inner.generic(e, new ClusterStampedQueue(q, clusterName)),
+  });
+}
+
+interface WatchOptions<T extends KubeObject> {
+  /** Default: every cluster for watches() and owns(), the home cluster for for(). */
+  clusters?: ClusterFilter;
+  predicates?: Predicate<T>[];
+}
+
+export type MultiClusterBuilderOptions = Omit<ControllerOptions<ClusterRequest>, "name" | "reconciler" | "keyOf">;
+
+/**
+ * The builder for multi-cluster controllers: like the runtime's, with a cluster filter per watch. One controller,
+ * one queue; requests carry their cluster's name; clusters added later are engaged automatically.
+ */
+export class MultiClusterBuilder {
+  private readonly mcm: MultiClusterManager;
+  private readonly specs: ClusterSourceSpec[] = [];
+  private readonly filters: Predicate<KubeObject>[] = [];
+  private forType: ResourceType | undefined;
+  private name: string | undefined;
+  private options: MultiClusterBuilderOptions = {};
+
+  constructor(mcm: MultiClusterManager) {
+    this.mcm = mcm;
+  }
+
+  for<T extends KubeObject>(type: ResourceType<T>, options: WatchOptions<T> = {}): this {
+    this.forType = type;
+    return this.watches(type, forCluster(handler.enqueueRequestForObject<T>()), { clusters: homeCluster, ...options });
+  }
+
+  /** Same-cluster ownership through ownerReferences; for children in other clusters use CrossClusterOwnership. */
+  owns<T extends KubeObject>(type: ResourceType<T>, options: WatchOptions<T> & { onlyControllers?: boolean } = {}): this {
+    if (!this.forType) throw new Error("owns() needs for() first");
+    const owner = handler.enqueueRequestForOwner<T>(this.forType, { onlyControllers: options.onlyControllers ?? true });
+    return this.watches(type, forCluster(owner), options);
+  }
+
+  watches<T extends KubeObject>(type: ResourceType<T>, factory: ClusterHandlerFactory<T>, options: WatchOptions<T> = {}): this {
+    const predicates = (options.predicates ?? []) as Predicate<KubeObject>[];
+    const filters = this.filters;
+    this.specs.push({
+      clusters: options.clusters ?? allClusters,
+      make: (clusterName: string, cluster: Cluster) =>
+        source.kind(cluster.cache, type as ResourceType, factory(clusterName) as handler.EventHandler<KubeObject, ClusterRequest>, ...filters, ...predicates),
+    });
+    return this;
+  }
+
+  withEventFilter<T extends KubeObject = KubeObject>(predicate: Predicate<T>): this {
+    this.filters.push(predicate as Predicate<KubeObject>);
+    return this;
+  }
+
+  withOptions(options: MultiClusterBuilderOptions): this {
+    this.options = { ...this.options, ...options };
+    return this;
+  }
+
+  named(name: string): this {
+    this.name = name;
+    return this;
+  }
+
+  async complete(reconciler: reconcile.Reconciler<ClusterRequest> | reconcile.ReconcileFunc<ClusterRequest>): Promise<Controller<ClusterRequest>> {
+    const name = this.name ?? this.forType?.kind.toLowerCase();
+    if (!name) throw new Error("a controller needs for() or named()");
+    const controller = new Controller<ClusterRequest>({
+      ...this.options,
+      name,
+      reconciler: reconcile.reconcilerFrom(reconciler),
+      keyOf: clusterRequestKey,
+      logger: this.options.logger ?? this.mcm.manager.log.child({ controller: name }),
+    });
+    await this.mcm.register(controller, this.specs);
+    return controller;
+  }
+}
+
+export function mcControllerManagedBy(mcm: MultiClusterManager): MultiClusterBuilder {
+  return new MultiClusterBuilder(mcm);
+}

@@ -1,0 +1,184 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+import { Cluster, type ClusterOptions, type Controller, Manager, type ManagerOptions, type Source } from "@operator-ts/runtime";
+import { ClusterHealth, type ClusterHealthOptions } from "./health/index.ts";
+import type { ClusterFilter, ClusterRequest } from "./reconcile.ts";
+
+/** How one watch of a multi-cluster controller is made for each cluster it applies to. */
+export interface ClusterSourceSpec {
+  clusters: ClusterFilter;
+  make(clusterName: string, cluster: Cluster): Source<ClusterRequest>;
+}
+
+interface Registered {
+  controller: Controller<ClusterRequest>;
+  specs: ClusterSourceSpec[];
+}
+
+interface Engaged {
+  cluster: Cluster;
+  stop: AbortController;
+  stopped: Promise<void> | undefined;
+}
+
+export interface MultiClusterManagerOptions extends ManagerOptions {
+  health?: ClusterHealthOptions;
+  /** Options for every cluster added later (cache restrictions, transforms, field manager). */
+  clusterDefaults?: Omit<ClusterOptions, "name">;
+}
+
+export interface AddClusterOptions {
+  /** Wait until the sources engaged for this cluster have synced; default true. */
+  waitForSync?: boolean;
+  /** Give up waiting after this long (the cluster stays added and catches up later); default 60 s. */
+  syncTimeoutMs?: number;
+  cluster?: Omit<ClusterOptions, "name">;
+}
+
+export class ClusterNotFoundError extends Error {
+  override readonly name = "ClusterNotFoundError";
+  readonly cluster: string;
+  constructor(cluster: string) {
+    super(`cluster "${cluster}" is not known to this manager`);
+    this.cluster = cluster;
+  }
+}
+
+function withStop(source: Source<ClusterRequest>, stop: AbortSignal): Source<ClusterRequest> {
+  return {
+    start: (signal, queue) => source.start(AbortSignal.any([signal, stop]), queue),
+    waitForSync: (signal) => source.waitForSync(AbortSignal.any([signal, stop])),
+  };
+}
+
+/**
+ * The runtime Manager plus clusters that come and go: each added cluster gets its own Cluster (cache, client, health
+ * probe) started inside the manager, and every registered multi-cluster controller engages it with its watches, all
+ * feeding that controller's one queue. Removing a cluster detaches those watches and releases its informers, timers
+ * and sockets; nothing else restarts.
+ */
+export class MultiClusterManager {
+  readonly manager: Manager;
+  readonly health: ClusterHealth;
+  private readonly clusters = new Map<string, Engaged>();
+  private readonly controllers: Registered[] = [];
+  private readonly clusterDefaults: Omit<ClusterOptions, "name">;
+
+  private constructor(manager: Manager, options: MultiClusterManagerOptions) {
+    this.manager = manager;
+    this.health = new ClusterHealth(options.health);
+    this.clusterDefaults = options.clusterDefaults ?? {};
+    manager.addReadyzCheck("clusters", this.health.readyzCheck());
+  }
+
+  static async create(options: MultiClusterManagerOptions = {}): Promise<MultiClusterManager> {
+    return new MultiClusterManager(await Manager.create(options), options);
+  }
+
+  /** Adds multi-cluster support to a Manager you built yourself. */
+  static wrap(manager: Manager, options: Omit<MultiClusterManagerOptions, keyof ManagerOptions> = {}): MultiClusterManager {
+    return new MultiClusterManager(manager, options);
+  }
+
+  /** The cluster of that name; "" is the manager's own. */
+  getCluster(name: string): Cluster {
+    if (name === "") return this.manager.cluster;
+    const engaged = this.clusters.get(name);
+    if (!engaged) throw new ClusterNotFoundError(name);
+    return engaged.cluster;
+  }
+
+  hasCluster(name: string): boolean {
+    return name === "" || this.clusters.has(name);
+  }
+
+  /** Every cluster's name, the home cluster ("") first. */
+  clusterNames(): string[] {
+    return ["", ...this.clusters.keys()];
+  }
+
+  /**
+   * Adds a cluster, before or after start. Once the manager runs, the cluster's cache starts at once and every
+   * controller engages it; with waitForSync the promise resolves after those watches synced (or the timeout passed:
+   * an unreachable cluster stays added, marked unreachable, and catches up when it answers).
+   */
+  async addCluster(name: string, from: KubeConfig | Cluster, options: AddClusterOptions = {}): Promise<Cluster> {
+    if (name === "") throw new Error('"" names the home cluster; give added clusters a name');
+    if (this.clusters.has(name)) throw new Error(`cluster "${name}" is already added; use replaceCluster to change it`);
+    const cluster =
+      from instanceof Cluster
+        ? from
+        : await Cluster.create(from, { ...this.clusterDefaults, ...options.cluster, name, logger: this.manager.log.child({ cluster: name }) });
+    const engaged: Engaged = { cluster, stop: new AbortController(), stopped: undefined };
+    this.clusters.set(name, engaged);
+    this.health.track(name, cluster.transport);
+    const runnable = {
+      start: (signal: AbortSignal) => (engaged.stopped = cluster.start(AbortSignal.any([signal, engaged.stop.signal]))),
+      getCache: () => cluster.cache,
+      waitForCacheSync: (signal?: AbortSignal) => cluster.waitForCacheSync(signal),
+      needLeaderElection: () => false,
+    };
+    await this.manager.add(runnable);
+    const sources = this.engageCluster(name, engaged);
+    this.manager.log.info({ cluster: name, server: cluster.transport.server }, "cluster added");
+    if ((options.waitForSync ?? true) && this.manager.isRunning()) await this.waitForSources(name, sources, options.syncTimeoutMs ?? 60_000);
+    return cluster;
+  }
+
+  /** Removes a cluster: its watches detach from every controller, its cache, timers and connections are released. */
+  async removeCluster(name: string): Promise<void> {
+    const engaged = this.clusters.get(name);
+    if (!engaged) return;
+    this.clusters.delete(name);
+    engaged.stop.abort();
+    this.health.untrack(name);
+    await engaged.stopped;
+    this.manager.log.info({ cluster: name }, "cluster removed");
+  }
+
+  /** Swaps a cluster's connection (a rotated credential, a moved endpoint) without touching any other cluster. */
+  async replaceCluster(name: string, kubeconfig: KubeConfig, options: AddClusterOptions = {}): Promise<Cluster> {
+    await this.removeCluster(name);
+    return this.addCluster(name, kubeconfig, options);
+  }
+
+  /** Registers a multi-cluster controller (the builder does this) and engages every cluster already present. */
+  async register(controller: Controller<ClusterRequest>, specs: ClusterSourceSpec[]): Promise<void> {
+    const entry = { controller, specs };
+    this.controllers.push(entry);
+    this.engageController(entry, "", undefined);
+    for (const [name, engaged] of this.clusters) this.engageController(entry, name, engaged);
+    await this.manager.add(controller);
+  }
+
+  start(signal?: AbortSignal): Promise<void> {
+    this.health.track("", this.manager.cluster.transport);
+    return this.manager.start(signal).finally(() => this.health.stop());
+  }
+
+  private engageCluster(name: string, engaged: Engaged): Source<ClusterRequest>[] {
+    return this.controllers.flatMap((entry) => this.engageController(entry, name, engaged));
+  }
+
+  private engageController(entry: Registered, name: string, engaged: Engaged | undefined): Source<ClusterRequest>[] {
+    const cluster = engaged?.cluster ?? this.manager.cluster;
+    const sources: Source<ClusterRequest>[] = [];
+    for (const spec of entry.specs) {
+      if (!spec.clusters(name)) continue;
+      const made = spec.make(name, cluster);
+      const source = engaged ? withStop(made, engaged.stop.signal) : made;
+      // Remote clusters join without holding up the controller's start: one that is down must not block the others.
+      entry.controller.watch(source, { waitForSync: name === "" });
+      sources.push(source);
+    }
+    return sources;
+  }
+
+  private async waitForSources(name: string, sources: Source<ClusterRequest>[], timeoutMs: number): Promise<void> {
+    if (!sources.length) return;
+    const signal = AbortSignal.timeout(timeoutMs);
+    const synced = await Promise.all(sources.map((s) => s.waitForSync(signal)));
+    if (!synced.every(Boolean) && this.clusters.has(name)) {
+      this.manager.log.warn({ cluster: name, timeoutMs }, "cluster's watches did not sync in time; it will catch up when reachable");
+    }
+  }
+}
