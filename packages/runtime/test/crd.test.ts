@@ -127,6 +127,7 @@ describe("CRD schema generation", () => {
       [Type.Tuple([Type.String(), Type.Integer()]), /tuples/],
       [Type.Record(Type.Number(), Type.String()), /only maps with any string key/],
       [Type.Null(), /has type "null"/],
+      [Type.Union([Type.Literal("gold"), Type.Literal("silver"), Type.Null()]), /an enum cannot be nullable/],
       [Type.Date(), /has type "Date"/],
       [Type.Array(Type.String(), { uniqueItems: true }), /x-kubernetes-list-type/],
       [Type.Number({ minimum: 1, exclusiveMinimum: 0 }), /either minimum or exclusiveMinimum/],

@@ -181,7 +181,7 @@ export function defineCustomResource<Spec extends TSchema, Status extends TSchem
       ...(options.annotations ? { annotations: { ...options.annotations } } : {}),
     },
     crd: () => customResourceDefinition([self]),
-    crdYaml: () => toYaml(customResourceDefinition([self])),
+    crdYaml: () => crdToYaml(customResourceDefinition([self])),
   } as CustomResourceType<CustomResourceObject<Spec, Status>>;
   Object.defineProperty(self, "$type", { value: undefined, enumerable: false });
   return Object.freeze(self);
@@ -254,7 +254,7 @@ export function customResourceDefinition(versions: readonly CustomResourceType<{
 }
 
 /** YAML as controller-gen writes it: one document, no folded lines. */
-export function toYaml(crd: CustomResourceDefinition): string {
+export function crdToYaml(crd: CustomResourceDefinition): string {
   return `---\n${stringify(crd, { lineWidth: 0 })}`;
 }
 

@@ -161,7 +161,11 @@ function union(node: Record<string, unknown>, path: string): JSONSchemaProps {
   const types = new Set(nonNull.map((b) => b.type));
   if (nonNull.length > 1 && nonNull.every((b) => "const" in b) && types.size === 1) {
     const [type] = types;
-    return { type: type as JSONSchemaProps["type"], ...outer, enum: nonNull.map((b) => b.const), ...nullable };
+    if (nullable.nullable) {
+      // The API server checks null against the enum, and null matches no enum value, not even a listed null.
+      throw new StructuralSchemaError(path, "an enum cannot be nullable: the API server rejects null for it; make the field Optional instead");
+    }
+    return { type: type as JSONSchemaProps["type"], ...outer, enum: nonNull.map((b) => b.const) };
   }
   throw new StructuralSchemaError(path, "a union must be of literals of one type (an enum) or of one type and null; intOrString() covers int-or-string, Type.Unsafe anything else");
 }

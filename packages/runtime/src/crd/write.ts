@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type CustomResourceType, customResourceDefinition, toYaml } from "./define.ts";
+import { type CustomResourceType, customResourceDefinition, crdToYaml } from "./define.ts";
 
 type AnyCustomResourceType = CustomResourceType<{ apiVersion: string; kind: string }>;
 
@@ -18,7 +18,7 @@ export function crdFiles(defs: Iterable<AnyCustomResourceType>): Map<string, str
   }
   const files = new Map<string, string>();
   for (const [file, versions] of [...byCRD].sort(([a], [b]) => a.localeCompare(b))) {
-    files.set(file, toYaml(customResourceDefinition(versions)));
+    files.set(file, crdToYaml(customResourceDefinition(versions)));
   }
   return files;
 }
