@@ -7,6 +7,7 @@ export default defineConfig({
     "envtest/cli": "src/envtest/cli.ts",
     "fake/index": "src/fake/index.ts",
     "crd/index": "src/crd/index.ts",
+    "crd/cli": "src/crd/cli.ts",
   },
   format: ["esm"],
   dts: true,

@@ -1,13 +1,4 @@
-import { defineCustomResource, int32, Type, type CustomResource } from "@operator-ts/runtime/crd";
-
-const Condition = Type.Object({
-  type: Type.String(),
-  status: Type.Union([Type.Literal("True"), Type.Literal("False"), Type.Literal("Unknown")]),
-  observedGeneration: Type.Optional(int32()),
-  lastTransitionTime: Type.String({ format: "date-time" }),
-  reason: Type.String(),
-  message: Type.String(),
-});
+import { conditionsSchema, type CustomResource, defineCustomResource, int32, Type } from "@operator-ts/runtime/crd";
 
 /** Memcached (cache.example.com/v1alpha1): a memcached Deployment of spec.size replicas. */
 export const Memcached = defineCustomResource({
@@ -21,7 +12,7 @@ export const Memcached = defineCustomResource({
     containerPort: Type.Optional(int32({ minimum: 1, maximum: 65535, default: 11211, description: "Port memcached listens on." })),
   }),
   status: Type.Object({
-    conditions: Type.Optional(Type.Array(Condition, { description: "Available, Progressing and Degraded." })),
+    conditions: Type.Optional(conditionsSchema("Available, Progressing and Degraded.")),
   }),
   printerColumns: [
     { name: "Size", type: "integer", jsonPath: ".spec.size" },

@@ -39,3 +39,4 @@ export {
   toStructural,
 } from "./schema.ts";
 export { crdFiles, isCustomResourceType, staleCRDs, writeCRDs } from "./write.ts";
+export { conditionSchema, conditionsSchema } from "./conditions.ts";
