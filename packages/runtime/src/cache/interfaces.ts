@@ -55,6 +55,23 @@ export interface CacheOptions {
   byObject?: { type: ResourceType; options: ByObjectOptions }[];
   /** Reads return deep copies (as controller-runtime does) unless this is set; then never mutate what you read. */
   unsafeDisableDeepCopy?: boolean;
+  /** How informers list and watch; the defaults suit production. */
+  reflector?: ReflectorTuning;
+}
+
+/** List/watch behaviour of every informer of a cache. */
+export interface ReflectorTuning {
+  /** Objects per list page; default 500. 0 lists everything in one request. */
+  listPageSize?: number;
+  /** The server ends each watch after a random number of seconds in [min, max]; default 300-600. */
+  watchTimeoutSeconds?: { min: number; max: number };
+  /**
+   * A watch that delivers nothing, not even a bookmark, for this long is deemed stalled, dropped and re-established.
+   * Default: the watch's own timeout plus 30 s, which a healthy watch never reaches.
+   */
+  watchInactivityTimeoutMs?: number;
+  /** Retry delays after failures: doubling from initialMs (800) to maxMs (30 000), reset after resetAfterMs (60 000) without failure. */
+  backoff?: { initialMs?: number; maxMs?: number; resetAfterMs?: number };
 }
 
 /**

@@ -1,0 +1,30 @@
+export type {
+  ByObjectOptions,
+  Cache,
+  CacheOptions,
+  DeletedFinalStateUnknown,
+  HandlerRegistration,
+  Informer,
+  ReflectorTuning,
+  ResourceEventHandler,
+} from "./interfaces.ts";
+export { CacheNotStartedError, InformerCache, UnknownNamespaceError } from "./informer-cache.ts";
+export { SharedInformer, type SharedInformerOptions } from "./informer.ts";
+export { Reflector, type ReflectorOptions, type ReflectorSink, type ReflectorStats } from "./reflector.ts";
+export { type IndexFunc, type ReplaceResult, Store } from "./store.ts";
+export { ALL_NAMESPACES, fieldIndexName, selectFromStore, type StoreQuery } from "./query.ts";
+export { MissingIndexError } from "./errors.ts";
+export { Backoff, type BackoffOptions } from "./backoff.ts";
+export {
+  type FieldRequirement,
+  fieldSelectorString,
+  type LabelOperator,
+  type LabelRequirement,
+  labelSelectorString,
+  type ParsedLabelSelector,
+  parseFieldSelector,
+  parseLabelSelector,
+  SelectorParseError,
+  selectorMatches,
+} from "./selector.ts";
+export { jsonClone, jsonEqual } from "./json.ts";

@@ -1,0 +1,285 @@
+import { randomInt } from "node:crypto";
+import type { KubeObject, ObjectList } from "../api/object.ts";
+import { ApiError, isGone } from "../client/errors.ts";
+import type { Query, RestTransport, WatchEvent } from "../client/transport.ts";
+import { getLogger, type Logger } from "../log/index.ts";
+import { Backoff, sleep } from "./backoff.ts";
+import type { ReflectorTuning } from "./interfaces.ts";
+import { informerLists, informerWatchRestarts, metricKind } from "./metrics.ts";
+
+/** Where a reflector delivers what it lists and watches. Calls never overlap and must not throw. */
+export interface ReflectorSink<T> {
+  /** The complete current state of the reflector's scope; `first` for its first list (the initial sync). */
+  replace(objects: T[], resourceVersion: string, first: boolean): void;
+  /** ADDED or MODIFIED. */
+  upsert(obj: T): void;
+  /** DELETED, with the object's last state. */
+  remove(obj: T): void;
+  /** Any progress, bookmarks included. */
+  resourceVersion?(rv: string): void;
+}
+
+export interface ReflectorOptions<T extends KubeObject> {
+  transport: RestTransport;
+  /** The collection path, e.g. /api/v1/namespaces/ns/configmaps, or /api/v1/configmaps for all namespaces. */
+  path: string;
+  apiVersion: string;
+  kind: string;
+  /** For logs only: the path already says it. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  transform?: (obj: T) => T;
+  tuning?: ReflectorTuning;
+  sink: ReflectorSink<T>;
+  logger?: Logger;
+}
+
+export interface ReflectorStats {
+  /** Complete lists (each may span several pages). */
+  lists: number;
+  listPages: number;
+  /** Lists restarted in one request because a continue token expired. */
+  unpaginatedFallbacks: number;
+  watches: number;
+  events: number;
+  bookmarks: number;
+  /** Relists because the watch's resourceVersion was too old (410 Gone). */
+  relistsAfterGone: number;
+  /** Watches dropped by the inactivity watchdog. */
+  stalledWatches: number;
+  /** Failures that were retried after a backoff. */
+  errors: number;
+  /** True while a watch request is open. */
+  watching: boolean;
+}
+
+const DEFAULT_PAGE_SIZE = 500;
+const DEFAULT_WATCH_TIMEOUT = { min: 300, max: 600 };
+const WATCHDOG_MARGIN_MS = 30_000;
+/** A watch that closes this fast without a single event is a failure in disguise, not a timeout. */
+const SHORT_WATCH_MS = 1000;
+
+type WatchOutcome = "timeout" | "stalled" | "short";
+
+/**
+ * Keeps a sink in step with one collection: a paginated list, then watches resumed from the last resourceVersion seen
+ * (bookmarks included), a relist whenever that version is gone, and backoff on failures. Runs until its signal aborts
+ * and never fails.
+ */
+export class Reflector<T extends KubeObject> {
+  private readonly options: ReflectorOptions<T>;
+  private readonly log: Logger;
+  private readonly backoff: Backoff;
+  private readonly kindLabel: string;
+  private rv: string | undefined;
+  private listed = false;
+  private lastGoneAt = 0;
+  readonly stats: ReflectorStats = {
+    lists: 0,
+    listPages: 0,
+    unpaginatedFallbacks: 0,
+    watches: 0,
+    events: 0,
+    bookmarks: 0,
+    relistsAfterGone: 0,
+    stalledWatches: 0,
+    errors: 0,
+    watching: false,
+  };
+
+  constructor(options: ReflectorOptions<T>) {
+    this.options = options;
+    this.backoff = new Backoff(options.tuning?.backoff);
+    this.kindLabel = metricKind(options);
+    this.log = (options.logger ?? getLogger()).child({
+      component: "reflector",
+      kind: this.kindLabel,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+    });
+  }
+
+  /** The resourceVersion of the last list, event or bookmark; undefined before the first list. */
+  get resourceVersion(): string | undefined {
+    return this.rv;
+  }
+
+  get hasListed(): boolean {
+    return this.listed;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    let needList = true;
+    while (!signal.aborted) {
+      let listing = needList;
+      try {
+        if (needList) {
+          await this.list(signal);
+          needList = false;
+          listing = false;
+        }
+        const outcome = await this.watch(signal);
+        if (outcome === "short") {
+          informerWatchRestarts.inc({ kind: this.kindLabel, reason: "short" });
+          await sleep(this.backoff.next(), signal);
+        } else if (outcome === "stalled") {
+          this.stats.stalledWatches++;
+          informerWatchRestarts.inc({ kind: this.kindLabel, reason: "stalled" });
+          this.log.warn({ resourceVersion: this.rv }, "watch delivered nothing for too long; re-establishing it");
+        }
+      } catch (err) {
+        if (signal.aborted) break;
+        if (!listing && (isGone(err) || isResourceVersionTooLarge(err))) {
+          needList = true;
+          this.stats.relistsAfterGone++;
+          informerWatchRestarts.inc({ kind: this.kindLabel, reason: "gone" });
+          this.log.info({ resourceVersion: this.rv, reason: (err as Error).message }, "watch resourceVersion is gone; relisting");
+          // Relist at once, unless the previous relist was just as short-lived: then the server needs a rest.
+          const now = Date.now();
+          if (now - this.lastGoneAt < SHORT_WATCH_MS * 5) await sleep(this.backoff.next(now), signal);
+          this.lastGoneAt = now;
+          continue;
+        }
+        this.stats.errors++;
+        if (!listing) informerWatchRestarts.inc({ kind: this.kindLabel, reason: "error" });
+        const wait = this.backoff.next();
+        this.log.warn({ err: describe(err), retryInMs: wait }, listing ? "list failed" : "watch failed");
+        await sleep(wait, signal);
+      }
+    }
+    this.stats.watching = false;
+  }
+
+  private prepare(obj: T): T {
+    if (obj.apiVersion === undefined) obj.apiVersion = this.options.apiVersion;
+    if (obj.kind === undefined) obj.kind = this.options.kind;
+    const transform = this.options.transform;
+    if (!transform) return obj;
+    try {
+      return transform(obj);
+    } catch (err) {
+      this.log.error({ err: describe(err) }, "transform failed; storing the object as received");
+      return obj;
+    }
+  }
+
+  private baseQuery(): Query {
+    return { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector };
+  }
+
+  private async list(signal: AbortSignal): Promise<void> {
+    const { transport, path } = this.options;
+    const pageSize = this.options.tuning?.listPageSize ?? DEFAULT_PAGE_SIZE;
+    let paginate = pageSize > 0;
+    for (;;) {
+      const items: T[] = [];
+      let rv = "";
+      let cont: string | undefined;
+      try {
+        do {
+          // No resourceVersion: a consistent read of the latest state, which pages can be taken from.
+          const query = { ...this.baseQuery(), limit: paginate ? pageSize : undefined, continue: cont };
+          const page = await transport.request<ObjectList<T>>("GET", path, { query, signal });
+          this.stats.listPages++;
+          for (const item of page.items ?? []) items.push(this.prepare(item));
+          rv = page.metadata?.resourceVersion ?? rv;
+          cont = page.metadata?.continue || undefined;
+        } while (cont);
+      } catch (err) {
+        if (cont !== undefined && isGone(err) && !signal.aborted) {
+          // The snapshot behind the continue token was compacted away: start over in one request.
+          this.stats.unpaginatedFallbacks++;
+          this.log.info("list continue token expired; listing again without pagination");
+          paginate = false;
+          continue;
+        }
+        throw err;
+      }
+      if (signal.aborted) return;
+      this.rv = rv;
+      this.stats.lists++;
+      informerLists.inc({ kind: this.kindLabel });
+      const first = !this.listed;
+      this.listed = true;
+      this.options.sink.replace(items, rv, first);
+      this.options.sink.resourceVersion?.(rv);
+      return;
+    }
+  }
+
+  private async watch(signal: AbortSignal): Promise<WatchOutcome> {
+    const { transport, path, sink } = this.options;
+    const bounds = this.options.tuning?.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT;
+    const timeoutSeconds = bounds.max > bounds.min ? randomInt(bounds.min, bounds.max + 1) : bounds.min;
+    const inactivityMs = this.options.tuning?.watchInactivityTimeoutMs ?? timeoutSeconds * 1000 + WATCHDOG_MARGIN_MS;
+
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const started = Date.now();
+    let lastActivity = started;
+    let stalled = false;
+    let events = 0;
+    // One timer per watch that re-arms itself for the remaining time, instead of a timer reset per event.
+    const check = () => {
+      const idle = Date.now() - lastActivity;
+      if (idle >= inactivityMs) {
+        stalled = true;
+        controller.abort();
+      } else {
+        timer = setTimeout(check, inactivityMs - idle);
+      }
+    };
+    let timer: NodeJS.Timeout | undefined = setTimeout(check, inactivityMs);
+
+    const query: Query = { ...this.baseQuery(), allowWatchBookmarks: true, resourceVersion: this.rv, timeoutSeconds };
+    this.stats.watches++;
+    this.stats.watching = true;
+    try {
+      for await (const event of transport.watch<T>(path, query, controller.signal) as AsyncGenerator<WatchEvent<T>>) {
+        lastActivity = Date.now();
+        events++;
+        const obj = event.object;
+        switch (event.type) {
+          case "ADDED":
+          case "MODIFIED":
+            this.stats.events++;
+            sink.upsert(this.prepare(obj));
+            break;
+          case "DELETED":
+            this.stats.events++;
+            sink.remove(this.prepare(obj));
+            break;
+          case "BOOKMARK":
+            this.stats.bookmarks++;
+            break;
+        }
+        const rv = obj?.metadata?.resourceVersion;
+        if (rv) {
+          this.rv = rv;
+          sink.resourceVersion?.(rv);
+        }
+      }
+    } finally {
+      this.stats.watching = false;
+      clearTimeout(timer);
+      timer = undefined;
+      signal.removeEventListener("abort", onAbort);
+    }
+    if (stalled) return "stalled";
+    if (events === 0 && Date.now() - started < SHORT_WATCH_MS && !signal.aborted) return "short";
+    return "timeout";
+  }
+}
+
+/** The API server's answer to a watch from a resourceVersion it has not reached yet (after an etcd restore, say). */
+function isResourceVersionTooLarge(err: unknown): boolean {
+  return (
+    err instanceof ApiError &&
+    (err.status.details?.causes ?? []).some((c) => c.reason === "ResourceVersionTooLarge")
+  );
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
