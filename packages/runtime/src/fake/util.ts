@@ -1,0 +1,53 @@
+import type { KubeObject } from "../api/object.ts";
+import { type FakeRequest, newBadRequest } from "./errors.ts";
+
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const NAME_SUFFIX_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+
+/** An RFC 3339 timestamp in seconds, as the API server writes them. */
+export function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Everything but metadata and status: what a change of bumps metadata.generation. */
+export function specOf(obj: KubeObject): unknown {
+  const { metadata: _m, status: _s, ...rest } = obj as KubeObject & { status?: unknown };
+  return rest;
+}
+
+/** The value a field selector compares: a dotted path into the object, "" when absent. */
+export function fieldValue(obj: KubeObject, path: string): string {
+  let node: unknown = obj;
+  for (const part of path.split(".")) node = node && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined;
+  return node === undefined || node === null ? "" : String(node);
+}
+
+/** What the API server appends to a generateName: five characters that cannot spell words. */
+export function randomSuffix(): string {
+  let s = "";
+  for (let i = 0; i < 5; i++) s += NAME_SUFFIX_CHARS[Math.floor(Math.random() * NAME_SUFFIX_CHARS.length)];
+  return s;
+}
+
+export function encodeContinue(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset })).toString("base64url");
+}
+
+export function decodeContinue(token: string, request: FakeRequest): number {
+  try {
+    const { offset } = JSON.parse(Buffer.from(token, "base64url").toString()) as { offset: number };
+    if (Number.isInteger(offset) && offset >= 0) return offset;
+  } catch {
+    // fall through
+  }
+  throw newBadRequest(`invalid continue token "${token}"`, request);
+}
+
+export function parsePatch(data: unknown, request: FakeRequest): unknown {
+  if (typeof data !== "string") return data;
+  try {
+    return JSON.parse(data);
+  } catch {
+    throw newBadRequest("the patch is not valid JSON", request);
+  }
+}
