@@ -240,6 +240,8 @@ describe("rate limiters", () => {
   });
 });
 
+const nameOf = (v: object): string | undefined => (v as { metricName?: string }).metricName;
+
 describe("workqueue metrics", () => {
   async function value(metric: string, labels: Record<string, string>): Promise<number | undefined> {
     const m = registry.getSingleMetric(metric);
@@ -269,12 +271,12 @@ describe("workqueue metrics", () => {
     expect(await value("workqueue_retries_total", labels)).toBe(2);
 
     const queued = await registry.getSingleMetric("workqueue_queue_duration_seconds")!.get();
-    const qCount = queued.values.find((v) => v.metricName === "workqueue_queue_duration_seconds_count" && v.labels.name === "wq-metrics");
-    const qSum = queued.values.find((v) => v.metricName === "workqueue_queue_duration_seconds_sum" && v.labels.name === "wq-metrics");
+    const qCount = queued.values.find((v) => nameOf(v) === "workqueue_queue_duration_seconds_count" && v.labels.name === "wq-metrics");
+    const qSum = queued.values.find((v) => nameOf(v) === "workqueue_queue_duration_seconds_sum" && v.labels.name === "wq-metrics");
     expect(qCount?.value).toBe(1);
     expect(qSum?.value).toBe(2);
     const work = await registry.getSingleMetric("workqueue_work_duration_seconds")!.get();
-    const wSum = work.values.find((v) => v.metricName === "workqueue_work_duration_seconds_sum" && v.labels.controller === "wq-metrics");
+    const wSum = work.values.find((v) => nameOf(v) === "workqueue_work_duration_seconds_sum" && v.labels.controller === "wq-metrics");
     expect(wSum?.value).toBe(3);
 
     const text = await registry.metrics();
