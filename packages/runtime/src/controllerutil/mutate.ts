@@ -1,0 +1,92 @@
+import { objectKey, typeOf } from "../api/meta.ts";
+import type { KubeObject } from "../api/object.ts";
+import { isNotFound } from "../client/errors.ts";
+import type { Client } from "../client/interfaces.ts";
+import { deepCopy, deepEqual } from "../client/json.ts";
+import { createMergePatch } from "../client/json-patch.ts";
+
+export type OperationResult = "created" | "updated" | "unchanged";
+
+/** Sets the desired state on the object it is given (the live object, or the new one); must not change its name. */
+export type MutateFn<T extends KubeObject> = (obj: T) => void | Promise<void>;
+
+type WithStatus = KubeObject & { status?: unknown };
+
+/** Replaces target's contents with source's, so that callers holding target see the server's answer. */
+export function assignObject<T extends KubeObject>(target: T, source: T): T {
+  for (const k of Object.keys(target)) delete (target as Record<string, unknown>)[k];
+  return Object.assign(target, source);
+}
+
+async function mutateChecked<T extends KubeObject>(obj: T, mutate: MutateFn<T>): Promise<void> {
+  const before = objectKey(obj);
+  await mutate(obj);
+  const after = obj.metadata;
+  if (after?.name !== before.name || (after?.namespace || undefined) !== before.namespace) {
+    throw new Error("MutateFn cannot mutate object name and/or object namespace");
+  }
+}
+
+/** Reads obj by its key into obj itself; returns false when it does not exist. */
+async function load<T extends KubeObject>(client: Client, obj: T): Promise<boolean> {
+  const type = typeOf(obj);
+  try {
+    const live = await client.get(type, objectKey(obj));
+    assignObject(obj, { ...live, apiVersion: type.apiVersion, kind: type.kind });
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * Reads obj (by its namespace and name), lets mutate set the desired state, and creates or updates it; a mutate that
+ * changes nothing writes nothing. obj holds the server's copy afterwards. An update conflict is thrown as is: the
+ * reconcile is retried with fresh state.
+ */
+export async function createOrUpdate<T extends KubeObject>(client: Client, obj: T, mutate: MutateFn<T>): Promise<OperationResult> {
+  if (!(await load(client, obj))) {
+    await mutateChecked(obj, mutate);
+    assignObject(obj, await client.create(obj));
+    return "created";
+  }
+  const before = deepCopy(obj);
+  await mutateChecked(obj, mutate);
+  if (deepEqual(before, obj)) return "unchanged";
+  assignObject(obj, await client.update(obj));
+  return "updated";
+}
+
+/**
+ * Like createOrUpdate, but writes a JSON merge patch of what mutate changed, so fields other writers set meanwhile
+ * survive; a status change is patched through the status subresource. A status set by mutate on a new object is
+ * written after the create (a create ignores status where the kind has the subresource).
+ */
+export async function createOrPatch<T extends KubeObject>(client: Client, obj: T, mutate: MutateFn<T>): Promise<OperationResult> {
+  if (!(await load(client, obj))) {
+    await mutateChecked(obj, mutate);
+    const desiredStatus = (obj as WithStatus).status;
+    const created = (await client.create(obj)) as T & WithStatus;
+    assignObject(obj, created);
+    const statusPatch = createMergePatch({ status: created.status }, { status: desiredStatus });
+    if (desiredStatus !== undefined && statusPatch !== undefined) {
+      assignObject(obj, await client.status().patch(obj, { type: "merge", data: statusPatch }));
+    }
+    return "created";
+  }
+  const before = deepCopy(obj) as T & WithStatus;
+  await mutateChecked(obj, mutate);
+  const after = obj as T & WithStatus;
+  const { status: beforeStatus, ...beforeRest } = before;
+  const { status: afterStatus, ...afterRest } = deepCopy(after);
+  const mainPatch = createMergePatch(beforeRest, afterRest);
+  const statusPatch = createMergePatch({ status: beforeStatus }, { status: afterStatus });
+  if (mainPatch === undefined && statusPatch === undefined) return "unchanged";
+  if (mainPatch !== undefined) {
+    const patched = await client.patch(obj, { type: "merge", data: mainPatch });
+    assignObject(obj, statusPatch === undefined ? patched : ({ ...patched, status: afterStatus } as T));
+  }
+  if (statusPatch !== undefined) assignObject(obj, await client.status().patch(obj, { type: "merge", data: statusPatch }));
+  return "updated";
+}
