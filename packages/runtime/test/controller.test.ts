@@ -11,6 +11,9 @@ import { kind } from "../src/source/index.ts";
 import { FakeClock, exponentialFailureRateLimiter } from "../src/workqueue/index.ts";
 import { FakeInformerCache } from "./support/fake-informer.ts";
 
+// Generous: these tests share the machine with API servers; a condition that never holds still fails.
+const poll = <T>(fn: () => T) => expect.poll(fn, { timeout: 15_000, interval: 5 });
+
 const Widget = { apiVersion: "example.com/v1", kind: "Widget" };
 const widget = (name: string): KubeObject => ({ ...Widget, metadata: { namespace: "ns", name } });
 const req = (name: string): Request => ({ namespace: "ns", name });
@@ -66,7 +69,7 @@ function harness<Req = Request>(opts: Omit<ControllerOptions<Req>, "name"> & { n
 }
 
 async function idle(ctrl: Controller<never> | Controller<Request>): Promise<void> {
-  await expect.poll(() => ctrl.queue.len() + ctrl.queue.inFlight() + ctrl.queue.waitingLen()).toBe(0);
+  await poll(() => ctrl.queue.len() + ctrl.queue.inFlight() + ctrl.queue.waitingLen()).toBe(0);
 }
 
 async function metricValue(metric: string, labels: Record<string, string>): Promise<number | undefined> {
@@ -84,7 +87,7 @@ describe("Controller", () => {
     h.ctrl.queue.add(req("a"));
     h.ctrl.queue.add(req("b"));
     void h.start();
-    await expect.poll(() => calls.length).toBe(2);
+    await poll(() => calls.length).toBe(2);
     await idle(h.ctrl);
     expect(calls.sort()).toEqual(["ns/a", "ns/b"]);
   });
@@ -143,7 +146,7 @@ describe("Controller", () => {
     });
     for (let i = 0; i < 6; i++) h.ctrl.queue.add(req(`r${i}`));
     void h.start();
-    await expect.poll(() => active).toBe(4);
+    await poll(() => active).toBe(4);
     expect(await metricValue("controller_runtime_active_workers", { controller: h.ctrl.name })).toBe(4);
     expect(await metricValue("controller_runtime_max_concurrent_reconciles", { controller: h.ctrl.name })).toBe(4);
     gate.resolve();
@@ -161,12 +164,12 @@ describe("Controller", () => {
     });
     h.ctrl.queue.add(req("a"));
     void h.start();
-    await expect.poll(() => calls).toBe(1);
+    await poll(() => calls).toBe(1);
     h.ctrl.queue.add(req("a"));
     await tick();
     expect(calls).toBe(1);
     gate.resolve();
-    await expect.poll(() => calls).toBe(2);
+    await poll(() => calls).toBe(2);
     await idle(h.ctrl);
     expect(calls).toBe(2);
   });
@@ -186,19 +189,19 @@ describe("Controller", () => {
     q.add(req("a"));
     void h.start();
     for (const delay of [5, 10, 20, 40]) {
-      await expect.poll(() => q.waitingLen()).toBe(1);
+      await poll(() => q.waitingLen()).toBe(1);
       const n = times.length;
       clock.step(delay - 1);
       expect(q.waitingLen()).toBe(1);
       clock.step(1);
-      await expect.poll(() => times.length).toBe(n + 1);
+      await poll(() => times.length).toBe(n + 1);
     }
     expect(times).toEqual([0, 5, 15, 35, 75]);
-    await expect.poll(() => q.waitingLen()).toBe(1);
+    await poll(() => q.waitingLen()).toBe(1);
     expect(q.numRequeues(req("a"))).toBe(5);
     fail = false;
     clock.step(80);
-    await expect.poll(() => times.length).toBe(6);
+    await poll(() => times.length).toBe(6);
     await idle(h.ctrl);
     expect(q.numRequeues(req("a"))).toBe(0);
     expect(h.lines.join("")).toMatch(/"msg":"Reconciler error"/);
@@ -217,9 +220,9 @@ describe("Controller", () => {
     h.ctrl.queue.add(req("sync"));
     h.ctrl.queue.add(req("value"));
     void h.start();
-    await expect.poll(() => h.ctrl.queue.waitingLen()).toBe(2);
+    await poll(() => h.ctrl.queue.waitingLen()).toBe(2);
     clock.step(5);
-    await expect.poll(() => calls.length).toBe(4);
+    await poll(() => calls.length).toBe(4);
     const logs = h.lines.join("");
     expect(logs).toMatch(/thrown synchronously/);
     expect(logs).toMatch(/non-Error value thrown: a bare string/);
@@ -240,7 +243,7 @@ describe("Controller", () => {
     h.ctrl.queue.add(req("direct"));
     h.ctrl.queue.add(req("wrapped"));
     void h.start();
-    await expect.poll(() => metricValue("controller_runtime_terminal_reconcile_errors_total", { controller: h.ctrl.name })).toBe(2);
+    await poll(() => metricValue("controller_runtime_terminal_reconcile_errors_total", { controller: h.ctrl.name })).toBe(2);
     await idle(h.ctrl);
     clock.step(10_000);
     await tick();
@@ -262,12 +265,12 @@ describe("Controller", () => {
     });
     h.ctrl.queue.add(req("a"));
     void h.start();
-    await expect.poll(() => h.ctrl.queue.waitingLen()).toBe(1);
+    await poll(() => h.ctrl.queue.waitingLen()).toBe(1);
     expect(h.ctrl.queue.numRequeues(req("a"))).toBe(0);
     clock.step(999);
     expect(h.ctrl.queue.waitingLen()).toBe(1);
     clock.step(1);
-    await expect.poll(() => times).toEqual([0, 1000]);
+    await poll(() => times).toEqual([0, 1000]);
     expect(await metricValue("controller_runtime_reconcile_total", { controller: h.ctrl.name, result: "requeue_after" })).toBe(1);
   });
 
@@ -277,10 +280,10 @@ describe("Controller", () => {
     const h = harness({ clock, reconciler: async (): Promise<Result> => (++calls === 1 ? { requeue: true } : {}) });
     h.ctrl.queue.add(req("a"));
     void h.start();
-    await expect.poll(() => h.ctrl.queue.waitingLen()).toBe(1);
+    await poll(() => h.ctrl.queue.waitingLen()).toBe(1);
     expect(h.ctrl.queue.numRequeues(req("a"))).toBe(1);
     clock.step(5);
-    await expect.poll(() => calls).toBe(2);
+    await poll(() => calls).toBe(2);
     await idle(h.ctrl);
     expect(h.ctrl.queue.numRequeues(req("a"))).toBe(0);
     expect(await metricValue("controller_runtime_reconcile_total", { controller: h.ctrl.name, result: "requeue" })).toBe(1);
@@ -301,7 +304,7 @@ describe("Controller", () => {
     h.ctrl.queue.add(req("a"));
     let finished = false;
     const done = h.start().then(() => (finished = true));
-    await expect.poll(() => seen).toBeDefined();
+    await poll(() => seen).toBeDefined();
     expect(seen!.aborted).toBe(false);
     h.ac.abort();
     expect(seen!.aborted).toBe(true);
@@ -324,12 +327,12 @@ describe("Controller", () => {
     await h.ctrl.watch(kind(cache, Widget, enqueueRequestForObject()));
     expect(inf.handlerCount()).toBe(0);
     const done = h.start();
-    await expect.poll(() => h.ctrl.queue.len()).toBe(1);
+    await poll(() => h.ctrl.queue.len()).toBe(1);
     await tick();
     await tick();
     expect(calls).toEqual([]);
     inf.markSynced();
-    await expect.poll(() => calls).toEqual(["ns/early"]);
+    await poll(() => calls).toEqual(["ns/early"]);
     expect(inf.handlerCount()).toBe(1);
     h.ac.abort();
     await done;
@@ -342,7 +345,7 @@ describe("Controller", () => {
     const h = harness({ clock, cacheSyncTimeoutMs: 5000, reconciler: async () => {} });
     await h.ctrl.watch(kind(cache, Widget, enqueueRequestForObject()));
     const done = h.start();
-    await expect.poll(() => clock.pendingTimers()).toBe(1);
+    await poll(() => clock.pendingTimers()).toBe(1);
     clock.step(5000);
     await expect(done).rejects.toThrow(/timed out after 5000 ms waiting for kind source: example.com\/v1, Kind=Widget to sync/);
     expect(cache.informer(Widget).handlerCount()).toBe(0);
@@ -353,7 +356,7 @@ describe("Controller", () => {
     const h = harness({ reconciler: async () => {} });
     await h.ctrl.watch(kind(cache, Widget, enqueueRequestForObject()));
     const done = h.start();
-    await expect.poll(() => cache.informer(Widget).handlerCount()).toBe(1);
+    await poll(() => cache.informer(Widget).handlerCount()).toBe(1);
     h.ac.abort();
     await expect(done).resolves.toBeUndefined();
   });
@@ -371,9 +374,9 @@ describe("Controller", () => {
     const h = harness({ reconciler: async (r: Request) => void calls.push(requestKey(r)) });
     void h.start();
     await h.ctrl.watch(kind(cache, Widget, enqueueRequestForObject()));
-    await expect.poll(() => calls).toEqual(["ns/existing"]);
+    await poll(() => calls).toEqual(["ns/existing"]);
     cache.informer(Widget).add(widget("created"));
-    await expect.poll(() => calls).toEqual(["ns/existing", "ns/created"]);
+    await poll(() => calls).toEqual(["ns/existing", "ns/created"]);
   });
 
   it("runs once: a second start rejects and a watch after stop does nothing", async () => {
@@ -400,9 +403,9 @@ describe("Controller", () => {
     });
     h.ctrl.queue.add(req("a"));
     void h.start();
-    await expect.poll(() => calls).toBe(1);
+    await poll(() => calls).toBe(1);
     h.ctrl.queue.add(req("a"));
-    await expect.poll(() => calls).toBe(2);
+    await poll(() => calls).toBe(2);
     const inside = h.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "inside reconcile");
     expect(inside).toHaveLength(2);
     for (const l of inside) {
@@ -427,8 +430,31 @@ describe("Controller", () => {
     h.ctrl.queue.add({ cluster: "two", name: "x" });
     h.ctrl.queue.add({ cluster: "one", name: "x" });
     void h.start();
-    await expect.poll(() => calls.length).toBe(2);
+    await poll(() => calls.length).toBe(2);
     expect(calls.sort()).toEqual(["one#x", "two#x"]);
+  });
+
+  it("keeps its workers alive when its own plumbing throws (a throwing logValues)", async () => {
+    const clock = new FakeClock();
+    const calls: string[] = [];
+    let broken = true;
+    const h = harness({
+      clock,
+      logValues: (r: Request) => {
+        if (broken && r.name === "a") throw new Error("logValues bug");
+        return { name: r.name };
+      },
+      reconciler: async (r: Request) => void calls.push(r.name),
+    });
+    h.ctrl.queue.add(req("a"));
+    h.ctrl.queue.add(req("b"));
+    void h.start();
+    await poll(() => calls).toEqual(["b"]);
+    await poll(() => h.ctrl.queue.waitingLen()).toBe(1);
+    expect(h.lines.join("")).toMatch(/logValues bug/);
+    broken = false;
+    clock.step(5);
+    await poll(() => calls).toEqual(["b", "a"]);
   });
 
   it("exports controller-runtime's metrics under their names and labels", async () => {
@@ -450,9 +476,9 @@ describe("Controller", () => {
     for (const n of ["ok", "err", "term", "after"]) h.ctrl.queue.add(req(n));
     void h.start();
     const c = { controller: "metrics-ctrl" };
-    await expect.poll(() => metricValue("controller_runtime_reconcile_total", { ...c, result: "success" })).toBe(1);
-    await expect.poll(() => metricValue("controller_runtime_reconcile_total", { ...c, result: "error" })).toBe(2);
-    await expect.poll(() => metricValue("controller_runtime_reconcile_total", { ...c, result: "requeue_after" })).toBe(1);
+    await poll(() => metricValue("controller_runtime_reconcile_total", { ...c, result: "success" })).toBe(1);
+    await poll(() => metricValue("controller_runtime_reconcile_total", { ...c, result: "error" })).toBe(2);
+    await poll(() => metricValue("controller_runtime_reconcile_total", { ...c, result: "requeue_after" })).toBe(1);
     expect(await metricValue("controller_runtime_reconcile_total", { ...c, result: "requeue" })).toBe(0);
     expect(await metricValue("controller_runtime_reconcile_errors_total", c)).toBe(2);
     expect(await metricValue("controller_runtime_terminal_reconcile_errors_total", c)).toBe(1);

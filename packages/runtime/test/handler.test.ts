@@ -7,6 +7,9 @@ import { getLogger, setLogger } from "../src/log/index.ts";
 import { type Request, requestKey } from "../src/reconcile/index.ts";
 import { RateLimitingQueue } from "../src/workqueue/index.ts";
 
+// Generous: these tests share the machine with API servers; a condition that never holds still fails.
+const poll = <T>(fn: () => T) => expect.poll(fn, { timeout: 15_000, interval: 5 });
+
 const Owner = { apiVersion: "example.com/v1", kind: "Database" };
 
 function obj(name: string, namespace: string | undefined, owners: OwnerReference[] = []): KubeObject {
@@ -156,7 +159,7 @@ describe("enqueueRequestsFromMapFunc", () => {
     for (let i = 0; i < 20; i++) h.create({ object: obj(`o${i}`, "ns"), isInInitialList: false }, q);
     expect(pending).toHaveLength(20);
     for (const r of pending.reverse()) r();
-    await expect.poll(() => q.len()).toBe(20);
+    await poll(() => q.len()).toBe(20);
   });
 
   it("logs sync throws and async rejections without throwing into the informer", async () => {
@@ -170,7 +173,7 @@ describe("enqueueRequestsFromMapFunc", () => {
       throw new Error("async map failure");
     });
     async.generic({ object: obj("b", "ns") }, q);
-    await expect.poll(() => lines.join("")).toMatch(/async map failure/);
+    await poll(() => lines.join("")).toMatch(/async map failure/);
     expect(lines.join("")).toMatch(/sync map failure/);
     expect(q.len()).toBe(0);
   });

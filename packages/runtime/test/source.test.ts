@@ -10,6 +10,9 @@ import { ChannelSource, channel, funcSource, kind } from "../src/source/index.ts
 import { RateLimitingQueue } from "../src/workqueue/index.ts";
 import { FakeInformerCache } from "./support/fake-informer.ts";
 
+// Generous: these tests share the machine with API servers; a condition that never holds still fails.
+const poll = <T>(fn: () => T) => expect.poll(fn, { timeout: 15_000, interval: 5 });
+
 const Widget = { apiVersion: "example.com/v1", kind: "Widget" };
 const w = (name: string, extra: Partial<NonNullable<KubeObject["metadata"]>> = {}): KubeObject => ({
   ...Widget,
@@ -176,7 +179,7 @@ describe("channel source", () => {
     const q = new RateLimitingQueue<Request>();
     const ac = new AbortController();
     await channel(events(), enqueueRequestForObject()).start(ac.signal, q);
-    await expect.poll(() => q.len()).toBe(2);
+    await poll(() => q.len()).toBe(2);
     ac.abort();
     release();
     // Let the generator yield "three": the source must have stopped reading.

@@ -186,6 +186,10 @@ export class Controller<Req = Request> implements Runnable, LeaderElectionRunnab
       if (req === undefined) return;
       try {
         await this.reconcileHandler(req, signal);
+      } catch (err) {
+        // Only the controller's own plumbing gets here (logValues, the logger): keep the worker alive and retry.
+        this.log.error({ err }, "handling a reconcile request failed");
+        this.queue.addRateLimited(req);
       } finally {
         this.queue.done(req);
       }
