@@ -99,6 +99,7 @@ export class MultiClusterBuilder {
       name,
       reconciler: reconcile.reconcilerFrom(reconciler),
       keyOf: clusterRequestKey,
+      logValues: (req) => ({ cluster: req.cluster, namespace: req.namespace, name: req.name }),
       logger: this.options.logger ?? this.mcm.manager.log.child({ controller: name }),
     });
     await this.mcm.register(controller, this.specs);

@@ -74,7 +74,7 @@ export class Controller<Req = Request> implements Runnable, LeaderElectionRunnab
   private readonly logValues: (req: Req) => Record<string, unknown>;
   private readonly clock: Clock;
   private readonly metrics: ControllerMetrics;
-  private readonly pending: Source<Req>[] = [];
+  private readonly pending: { source: Source<Req>; waitForSync: boolean }[] = [];
   private runSignal: AbortSignal | undefined;
   private state: State = "new";
 
@@ -109,12 +109,13 @@ export class Controller<Req = Request> implements Runnable, LeaderElectionRunnab
   /**
    * Adds a source. Before start() it is started with the controller (and waited for); on a running controller it
    * starts at once, and resolves once attached (it is not waited for). On a stopped controller it does nothing. The
-   * source detaches when the controller stops.
+   * source detaches when the controller stops. With waitForSync false, a source given before start() does not hold
+   * the workers back until it syncs: for sources on other clusters, one of which may be unreachable.
    */
-  async watch(source: Source<Req>): Promise<void> {
+  async watch(source: Source<Req>, options: { waitForSync?: boolean } = {}): Promise<void> {
     if (this.state === "stopped") return;
     if (!this.runSignal) {
-      this.pending.push(source);
+      this.pending.push({ source, waitForSync: options.waitForSync ?? true });
       return;
     }
     await this.startSource(source, this.runSignal);
@@ -130,9 +131,10 @@ export class Controller<Req = Request> implements Runnable, LeaderElectionRunnab
     run.signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
     this.runSignal = run.signal;
     try {
-      const sources = this.pending.splice(0);
-      for (const s of sources) await this.startSource(s, run.signal);
-      if (!(await this.waitForSync(sources, run.signal))) return;
+      const pending = this.pending.splice(0);
+      for (const p of pending) await this.startSource(p.source, run.signal);
+      const gating = pending.filter((p) => p.waitForSync).map((p) => p.source);
+      if (!(await this.waitForSync(gating, run.signal))) return;
       this.state = "running";
       this.log.info({ workerCount: this.workers }, "Starting workers");
       const workers = Array.from({ length: this.workers }, () => this.worker(run.signal));
