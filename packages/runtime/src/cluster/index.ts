@@ -48,7 +48,7 @@ export class Cluster implements Runnable {
     this.log = options.logger ?? getLogger().child({ cluster: this.name || undefined });
     this.mapper = new RESTMapper(transport);
     this.cache = new InformerCache(transport, this.mapper, options.cache);
-    const writer = new RestClient(transport, this.mapper, { fieldManager: options.fieldManager });
+    const writer = new RestClient(transport, { mapper: this.mapper, fieldManager: options.fieldManager });
     this.apiReader = writer;
     this.client = newClient({ reader: this.cache, writer, uncached: options.uncached });
     this.broadcaster = new EventBroadcaster(transport, { log: this.log.child({ component: "events" }) });

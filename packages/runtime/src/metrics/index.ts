@@ -1,0 +1,1 @@
+export { registry, restClientRequests } from "./registry.ts";
