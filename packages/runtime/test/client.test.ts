@@ -22,6 +22,7 @@ import {
   unstructuredType,
 } from "../src/client/index.ts";
 import { startCluster, type TestCluster } from "../src/envtest/index.ts";
+import { FakeClientBuilder } from "../src/fake/index.ts";
 
 interface Widget extends KubeObject {
   spec?: { size?: number; color?: string };
@@ -417,5 +418,55 @@ describe("RestClient on a real API server", () => {
     const cachingUnstructured = newClient({ reader: cacheStandIn, writer: client, cacheUnstructured: true });
     await cachingUnstructured.get(unstructuredType("v1", "ConfigMap"), { namespace: "default", name: "other-ns" });
     expect(reads).toHaveLength(3);
+  });
+
+  it("answers with the errors the fake client imitates", async () => {
+    // The fake client is for users' unit tests; this pins its errors to what this API server really says.
+    const fake = new FakeClientBuilder().build();
+    const pair = async (run: (c: RestClient | typeof fake) => Promise<unknown>) => {
+      const [real, imitation] = [await run(client).catch((e: unknown) => e), await run(fake).catch((e: unknown) => e)];
+      expect(real).toBeInstanceOf(ApiError);
+      expect(imitation).toBeInstanceOf(ApiError);
+      return [real as ApiError, imitation as ApiError] as const;
+    };
+    const same = (real: ApiError, imitation: ApiError) => {
+      expect(imitation.code).toBe(real.code);
+      expect(imitation.reason).toBe(real.reason);
+      expect(imitation.status.message).toBe(real.status.message);
+      expect(imitation.status.details).toEqual(real.status.details);
+      expect(imitation.message).toBe(real.message);
+    };
+    same(...(await pair((c) => c.get(ConfigMap, { namespace: "default", name: "no-such-thing" }))));
+    same(...(await pair((c) => c.get(Deployment, { namespace: "default", name: "no-such-thing" }))));
+    await fake.create(cm("contract"));
+    await client.create(cm("contract"));
+    same(...(await pair((c) => c.create(cm("contract")))));
+    const stale = async (c: RestClient | typeof fake) => {
+      const obj = await c.get(ConfigMap, { namespace: "default", name: "contract" });
+      await c.update({ ...obj, data: { a: "1" } });
+      return c.update({ ...obj, data: { a: "2" } });
+    };
+    same(...(await pair(stale)));
+    const [realInvalid, fakeInvalid] = await pair((c) => c.create(cm("Not_Valid")));
+    expect([fakeInvalid.code, fakeInvalid.reason]).toEqual([realInvalid.code, realInvalid.reason]);
+    expect(fakeInvalid.status.message?.split(":")[0]).toBe(realInvalid.status.message?.split(":")[0]);
+    const precondition = (pre: { uid?: string; resourceVersion?: string }) => async (c: RestClient | typeof fake) => {
+      const obj = await c.get(ConfigMap, { namespace: "default", name: "contract" });
+      return c.delete(obj, { preconditions: pre });
+    };
+    const uids = await pair(precondition({ uid: "6a8e1c0e-0000-0000-0000-000000000000" }));
+    const realUid = (await client.get(ConfigMap, { namespace: "default", name: "contract" })).metadata?.uid;
+    const fakeUid = (await fake.get(ConfigMap, { namespace: "default", name: "contract" })).metadata?.uid;
+    same(uids[0], new ApiError("DELETE", "/api/v1/namespaces/default/configmaps/contract", 409, { ...uids[1].status, message: uids[1].status.message?.replace(fakeUid!, realUid!) }));
+    const versions = await pair(precondition({ resourceVersion: "1" }));
+    const realRv = (await client.get(ConfigMap, { namespace: "default", name: "contract" })).metadata?.resourceVersion;
+    const fakeRv = (await fake.get(ConfigMap, { namespace: "default", name: "contract" })).metadata?.resourceVersion;
+    expect(versions[1].status.message?.replace(`(${fakeRv})`, `(${realRv})`)).toBe(versions[0].status.message);
+    const wrongUid = async (c: RestClient | typeof fake) => {
+      const obj = await c.get(ConfigMap, { namespace: "default", name: "contract" });
+      return c.update({ ...obj, metadata: { ...obj.metadata, uid: "6a8e1c0e-0000-0000-0000-000000000000" } });
+    };
+    const [realWrongUid, fakeWrongUid] = await pair(wrongUid);
+    expect([fakeWrongUid.code, fakeWrongUid.reason]).toEqual([realWrongUid.code, realWrongUid.reason]);
   });
 });

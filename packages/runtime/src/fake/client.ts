@@ -57,6 +57,11 @@ interface Target {
  * collection or managed fields; strategic merge and server-side apply patches are applied as JSON merge patches
  * (lists are replaced, not merged by key; apply creates missing objects and ignores field ownership and force).
  */
+/** Delete precondition failures name the kind where other errors name the resource, as the API server does. */
+function byKind(m: RESTMapping): RESTMapping {
+  return { ...m, resource: m.kind };
+}
+
 export class FakeClient implements Client {
   readonly mapper = new RESTMapper();
   private readonly kinds = new Map<string, RESTMapping>();
@@ -175,10 +180,10 @@ export class FakeClient implements Client {
     const { target, name, existing, request } = await this.existing(obj, "DELETE", "main");
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== existing.metadata?.uid) {
-      throw newConflict(target.mapping, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata?.uid}`, request);
+      throw newConflict(byKind(target.mapping), name, `the UID in the precondition (${pre.uid}) does not match the UID in record (${existing.metadata?.uid}). The object might have been deleted and then recreated`, request);
     }
     if (pre?.resourceVersion && pre.resourceVersion !== existing.metadata?.resourceVersion) {
-      throw newConflict(target.mapping, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${existing.metadata?.resourceVersion}`, request);
+      throw newConflict(byKind(target.mapping), name, `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${existing.metadata?.resourceVersion}). The object might have been modified`, request);
     }
     if (!options.dryRun) this.remove(target, existing);
   }

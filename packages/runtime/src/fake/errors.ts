@@ -18,6 +18,11 @@ function qualifiedKind(m: Resource): string {
   return m.group ? `${m.kind ?? m.resource}.${m.group}` : (m.kind ?? m.resource);
 }
 
+/** The server leaves an empty group out of an error's details. */
+function groupOf(m: Resource): { group?: string } {
+  return m.group ? { group: m.group } : {};
+}
+
 function requestOf(m: Resource, name: string, request: FakeRequest | undefined): FakeRequest {
   if (request) return request;
   const path = m.version !== undefined && m.kind !== undefined && m.namespaced !== undefined
@@ -35,7 +40,7 @@ export function newNotFound(m: Resource, name: string, request?: FakeRequest): A
     code: 404,
     reason: "NotFound",
     message: `${qualifiedResource(m)} "${name}" not found`,
-    details: { name, group: m.group, kind: m.resource },
+    details: { name, ...groupOf(m), kind: m.resource },
   });
 }
 
@@ -44,7 +49,7 @@ export function newAlreadyExists(m: Resource, name: string, request?: FakeReques
     code: 409,
     reason: "AlreadyExists",
     message: `${qualifiedResource(m)} "${name}" already exists`,
-    details: { name, group: m.group, kind: m.resource },
+    details: { name, ...groupOf(m), kind: m.resource },
   });
 }
 
@@ -55,7 +60,7 @@ export function newConflict(m: Resource, name: string, cause: string = MODIFIED,
     code: 409,
     reason: "Conflict",
     message: `Operation cannot be fulfilled on ${qualifiedResource(m)} "${name}": ${cause}`,
-    details: { name, group: m.group, kind: m.resource },
+    details: { name, ...groupOf(m), kind: m.resource },
   });
 }
 
@@ -74,7 +79,7 @@ export function newInvalid(m: Resource, name: string, causes: InvalidCause[], re
     message: `${qualifiedKind(m)} "${name}" is invalid: ${causes.length > 1 ? `[${text}]` : text}`,
     details: {
       name,
-      group: m.group,
+      ...groupOf(m),
       kind: m.kind ?? m.resource,
       causes: causes.map((c) => ({ reason: c.reason ?? "FieldValueInvalid", message: c.message, field: c.field })),
     },
