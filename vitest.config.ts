@@ -15,6 +15,8 @@ export default defineConfig({
     include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
     pool: "forks",
+    // Operators log JSON lines at info; tests keep warnings and errors unless LOG_LEVEL asks for more.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
     // Each worker may run several API servers; on a 2-core machine two workers keep them from starving.
     maxWorkers: 2,
     testTimeout: 120_000,

@@ -5,6 +5,7 @@ import {
   controllerutil,
   Deployment,
   type EventRecorder,
+  ignoreNotFound,
   isNotFound,
   log,
   type Manager,
@@ -44,7 +45,8 @@ export class MemcachedReconciler {
     }
 
     if (memcached.metadata.deletionTimestamp) {
-      if (controllerutil.containsFinalizer(memcached, FINALIZER)) await this.finalize(memcached);
+      // A read from a cache that lags behind may show the finalizer that an earlier pass already removed.
+      if (controllerutil.containsFinalizer(memcached, FINALIZER)) await this.finalize(memcached).catch(ignoreNotFound);
       return;
     }
     if (controllerutil.addFinalizer(memcached, FINALIZER)) {

@@ -100,7 +100,7 @@ export class MultiClusterBuilder {
       reconciler: reconcile.reconcilerFrom(reconciler),
       keyOf: clusterRequestKey,
       logValues: (req) => ({ cluster: req.cluster, namespace: req.namespace, name: req.name }),
-      logger: this.options.logger ?? this.mcm.manager.log.child({ controller: name }),
+      logger: this.options.logger ?? this.mcm.manager.log,
     });
     await this.mcm.register(controller, this.specs);
     return controller;

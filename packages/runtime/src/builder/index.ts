@@ -105,7 +105,7 @@ export class Builder {
       ...this.options,
       name,
       reconciler: reconcilerFrom(reconciler),
-      logger: this.options.logger ?? this.mgr.log.child({ controller: name }),
+      logger: this.options.logger ?? this.mgr.log,
     });
     const cache = this.mgr.cache;
     if (this.forType) {
