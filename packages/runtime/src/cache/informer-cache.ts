@@ -220,7 +220,6 @@ export class InformerCache implements Cache {
       fieldSelector: fieldSelectorString(by?.fieldSelector ?? this.options.defaultFieldSelector),
       transform: by?.transform ?? this.options.defaultTransform,
       tuning: this.options.reflector,
-      logger: this.log,
     });
     return { type, mapping, informer, namespaces: restrict };
   }

@@ -5,13 +5,13 @@ import type { ResourceEventHandler } from "../../src/cache/interfaces.ts";
 import type { RestTransport } from "../../src/client/transport.ts";
 
 /** Polls until the check returns a truthy value (or stops throwing), and fails with its last state after the deadline. */
-export async function eventually<R>(check: () => R | Promise<R>, what: string, timeoutMs = 20_000): Promise<R> {
+export async function eventually<R>(check: () => R | Promise<R>, what: string, timeoutMs = 20_000): Promise<NonNullable<R>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const result = await check();
-      if (result) return result;
+      if (result) return result as NonNullable<R>;
       last = result;
     } catch (err) {
       last = err;

@@ -34,7 +34,11 @@ export class LoopbackProxy {
     return proxy;
   }
 
+  /** Connections accepted so far, refused ones included. */
+  accepted = 0;
+
   private accept(client: Socket, targetPort: number): void {
+    this.accepted++;
     if (this.blocked) {
       client.destroy();
       return;
