@@ -24,7 +24,14 @@ export class HttpServerRunnable implements Runnable {
   private readonly routes: Map<string, Route>;
   private readonly log: Logger;
   private server: Server | undefined;
-  private listening: Promise<AddressInfo> | undefined;
+  private resolveListening!: (address: AddressInfo) => void;
+  private rejectListening!: (err: Error) => void;
+  private readonly listening = new Promise<AddressInfo>((resolve, reject) => {
+    this.resolveListening = resolve;
+    this.rejectListening = reject;
+  });
+  // Whoever awaits address() sees a bind failure; nobody awaiting must not make it an unhandled rejection.
+  private readonly quietListening = this.listening.catch(() => undefined);
 
   constructor(name: string, bindAddress: { host: string | undefined; port: number }, routes: Map<string, Route>, log: Logger) {
     this.name = name;
@@ -37,9 +44,8 @@ export class HttpServerRunnable implements Runnable {
     return false;
   }
 
-  /** The bound address, once listening (useful with port 0). */
+  /** The bound address, once listening (useful with port 0); rejects if the server could not bind. */
   address(): Promise<AddressInfo> {
-    if (!this.listening) throw new Error(`${this.name} server not started`);
     return this.listening;
   }
 
@@ -60,11 +66,16 @@ export class HttpServerRunnable implements Runnable {
       }
     });
     this.server = server;
-    this.listening = new Promise((resolve, reject) => {
+    const address = await new Promise<AddressInfo>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.bind.port, this.bind.host, () => resolve(server.address() as AddressInfo));
+    }).then((bound) => {
+      this.resolveListening(bound);
+      return bound;
+    }, (err: Error) => {
+      this.rejectListening(err);
+      throw new Error(`${this.name} server cannot listen on ${this.bind.host ?? ""}:${this.bind.port}: ${err.message}`);
     });
-    const address = await this.listening;
     this.log.info({ server: this.name, address: `${address.address}:${address.port}` }, "serving");
     if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
     await new Promise<void>((resolve) => {

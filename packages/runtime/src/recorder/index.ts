@@ -35,6 +35,7 @@ export class EventBroadcaster {
   private readonly transport: RestTransport;
   private readonly queue = new PQueue({ concurrency: 4 });
   private readonly recent = new Map<string, Aggregate>();
+  private readonly chains = new Map<string, Promise<void>>();
   private readonly host: string;
   private readonly log: Logger;
   private closed = false;
@@ -55,6 +56,7 @@ export class EventBroadcaster {
 
   /** Waits until every event recorded so far has been written (or failed). */
   async flush(): Promise<void> {
+    while (this.chains.size) await Promise.all([...this.chains.values()]);
     await this.queue.onIdle();
   }
 
@@ -80,9 +82,17 @@ export class EventBroadcaster {
     const namespace = m.namespace || "default";
     const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message;
     const key = [component, object.apiVersion, object.kind, namespace, m.name, m.uid, type, reason, text].join("\u0000");
-    void this.queue.add(() => this.write(key, component, object, namespace, annotations, type, reason, text)).catch((err) => {
-      this.log.warn({ err: (err as Error).message, reason }, "failed to record event");
-    });
+    // Repeats of one event are written in order, so the second finds the first's Event to count on.
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.queue.add(() => this.write(key, component, object, namespace, annotations, type, reason, text)))
+      .catch((err: unknown) => {
+        this.log.warn({ err: (err as Error).message, reason }, "failed to record event");
+      })
+      .finally(() => {
+        if (this.chains.get(key) === next) this.chains.delete(key);
+      });
+    this.chains.set(key, next);
   }
 
   private async write(
