@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigMap, Secret } from "../src/api/kinds.ts";
-import type { KubeObject } from "../src/api/object.ts";
 import { RESTMapper } from "../src/api/restmapper.ts";
 import {
   CacheNotStartedError,
@@ -9,6 +8,7 @@ import {
   UnknownNamespaceError,
 } from "../src/cache/index.ts";
 import { isNotFound } from "../src/client/errors.ts";
+import { registry } from "../src/metrics/registry.ts";
 import { RestTransport } from "../src/client/transport.ts";
 import { startCluster, type TestCluster } from "../src/envtest/index.ts";
 import {
@@ -80,6 +80,8 @@ describe("InformerCache on a real API server", () => {
     expect(list.kind).toBe("ConfigMapList");
     expect(list.metadata.resourceVersion).toBeTruthy();
     expect(list.items.every((cm) => cm.apiVersion === "v1" && cm.kind === "ConfigMap")).toBe(true);
+    const gauge = await registry.getSingleMetricAsString("informer_cache_objects");
+    expect(Number(/informer_cache_objects\{kind="v1\/ConfigMap"\} (\d+)/.exec(gauge)?.[1])).toBeGreaterThanOrEqual(1200);
 
     early.clear();
     await createConfigMap(transport, "events", "ev", { v: "1" });
@@ -300,5 +302,3 @@ describe("InformerCache on a real API server", () => {
     expect(after.sockets).toBeLessThanOrEqual(baseline.sockets);
   });
 });
-
-export type { KubeObject };
