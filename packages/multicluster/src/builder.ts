@@ -35,7 +35,7 @@ interface WatchOptions<T extends KubeObject> {
   predicates?: Predicate<T>[];
 }
 
-export type MultiClusterBuilderOptions = Omit<ControllerOptions<ClusterRequest>, "name" | "reconciler" | "keyOf">;
+export type MultiClusterBuilderOptions = Omit<ControllerOptions<ClusterRequest>, "name" | "reconciler" | "keyOf" | "fairnessKeyOf">;
 
 /**
  * The builder for multi-cluster controllers: like the runtime's, with a cluster filter per watch. One controller,
@@ -99,6 +99,8 @@ export class MultiClusterBuilder {
       name,
       reconciler: reconcile.reconcilerFrom(reconciler),
       keyOf: clusterRequestKey,
+      // One cluster's burst of events must not starve the others in the shared queue.
+      fairnessKeyOf: (req) => req.cluster,
       logValues: (req) => ({ cluster: req.cluster, namespace: req.namespace, name: req.name }),
       logger: this.options.logger ?? this.mcm.manager.log,
     });

@@ -26,7 +26,7 @@ describe("Manager on real API servers", () => {
   let other: TestCluster;
 
   beforeAll(async () => {
-    [home, other] = await startClusters(2, { names: ["mgr-home", "mgr-other"] });
+    [home, other] = (await startClusters(2, { names: ["mgr-home", "mgr-other"] })) as [TestCluster, TestCluster];
   });
 
   afterAll(async () => {

@@ -16,6 +16,8 @@ export interface ControllerOptions<Req = Request> {
   rateLimiter?: RateLimiter;
   /** The identity of a request (default: namespace/name). Requests of any other shape need their own. */
   keyOf?: (req: Req) => string;
+  /** Serve requests round-robin across the groups this names (the cluster, say), so no group starves the rest. */
+  fairnessKeyOf?: (req: Req) => string;
   /** How long start() waits for the sources to sync before it fails (default 120 s). */
   cacheSyncTimeoutMs?: number;
   /** Whether the manager starts this controller only on the leader (default true). */
@@ -96,6 +98,7 @@ export class Controller<Req = Request> implements Runnable, LeaderElectionRunnab
       name: opts.name,
       controller: opts.name,
       keyOf: opts.keyOf,
+      fairnessKeyOf: opts.fairnessKeyOf,
       clock: this.clock,
       rateLimiter: opts.rateLimiter,
     });

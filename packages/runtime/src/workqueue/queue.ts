@@ -1,6 +1,7 @@
 import { type QueueMetrics, newQueueMetrics, noopQueueMetrics } from "../metrics/workqueue.ts";
 import { type Request, requestKey } from "../reconcile/index.ts";
 import { type Clock, realClock } from "./clock.ts";
+import { FairFifo, type KeyFifo, SimpleFifo } from "./fifo.ts";
 
 /**
  * client-go's work queue: a key added several times before a worker takes it is handed out once; a key is never
@@ -30,6 +31,11 @@ export interface QueueOptions<T> {
    * requestKey (namespace/name), which only suits Requests; give one for any other item type.
    */
   keyOf?: (item: T) => string;
+  /**
+   * Serve items round-robin across the shards this names (e.g. the cluster of a multi-cluster request), so that a
+   * burst in one shard cannot starve the others. Default: one FIFO for all.
+   */
+  fairnessKeyOf?: (item: T) => string;
   clock?: Clock;
 }
 
@@ -44,15 +50,16 @@ export class Queue<T> implements WorkQueue<T> {
   /** Keys waiting to be handed out, including those re-added while in flight (not yet in the FIFO). */
   private readonly dirty = new Map<string, T>();
   private readonly processing = new Set<string>();
-  // FIFO of keys: an array with a moving head, compacted now and then, for O(1) amortised push and shift.
-  private fifo: string[] = [];
-  private head = 0;
+  private readonly fifo: KeyFifo;
+  private readonly shardOf: ((item: T) => string) | undefined;
   private readonly waiters: ((item: T | undefined) => void)[] = [];
   private drained: (() => void)[] = [];
   private shutting = false;
 
   constructor(opts: QueueOptions<T> = {}) {
     this.keyOf = opts.keyOf ?? defaultKeyOf;
+    this.shardOf = opts.fairnessKeyOf;
+    this.fifo = opts.fairnessKeyOf ? new FairFifo() : new SimpleFifo();
     this.clock = opts.clock ?? realClock;
     this.metrics = opts.name
       ? newQueueMetrics({ name: opts.name, controller: opts.controller, clock: this.clock, depth: () => this.dirty.size })
@@ -70,20 +77,13 @@ export class Queue<T> implements WorkQueue<T> {
   }
 
   len(): number {
-    return this.fifo.length - this.head;
+    return this.fifo.length;
   }
 
   get(): Promise<T | undefined> {
     if (this.shutting) return Promise.resolve(undefined);
-    if (this.head < this.fifo.length) {
-      const key = this.fifo[this.head]!;
-      this.fifo[this.head++] = "";
-      if (this.head > 1024 && this.head * 2 > this.fifo.length) {
-        this.fifo = this.fifo.slice(this.head);
-        this.head = 0;
-      }
-      return Promise.resolve(this.take(key));
-    }
+    const key = this.fifo.shift();
+    if (key !== undefined) return Promise.resolve(this.take(key));
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -103,8 +103,7 @@ export class Queue<T> implements WorkQueue<T> {
     this.shutting = true;
     this.metrics.shutDown();
     for (const w of this.waiters.splice(0)) w(undefined);
-    this.fifo = [];
-    this.head = 0;
+    this.fifo.clear();
     this.dirty.clear();
     if (this.processing.size === 0) this.notifyDrained();
   }
@@ -128,7 +127,7 @@ export class Queue<T> implements WorkQueue<T> {
     const waiter = this.waiters.shift();
     // A waiting worker only exists while the FIFO is empty, so handing the key straight over keeps FIFO order.
     if (waiter) waiter(this.take(key));
-    else this.fifo.push(key);
+    else this.fifo.push(key, this.shardOf ? this.shardOf(this.dirty.get(key) as T) : "");
   }
 
   private take(key: string): T {
