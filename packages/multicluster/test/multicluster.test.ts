@@ -1,0 +1,130 @@
+import { ConfigMap, handler } from "@operator-ts/runtime";
+import { startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allClusters, type ClusterRequest, forCluster, mcControllerManagedBy, MultiClusterManager } from "../src/index.ts";
+import { eventually } from "../../runtime/test/support/eventually.ts";
+
+const cm = (name: string): ConfigMap => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" } });
+
+function handles(): { sockets: number; timers: number } {
+  const info = process.getActiveResourcesInfo();
+  return { sockets: info.filter((r) => r === "TCPSocketWrap").length, timers: info.filter((r) => r === "Timeout").length };
+}
+
+describe("one manager, one queue, three real clusters", () => {
+  let home: TestCluster;
+  let east: TestCluster;
+  let west: TestCluster;
+  let mcm: MultiClusterManager;
+  const seen: ClusterRequest[] = [];
+  const stop = new AbortController();
+  let running: Promise<void>;
+
+  const saw = (cluster: string, name: string) => seen.some((r) => r.cluster === cluster && r.name === name);
+
+  beforeAll(async () => {
+    [home, east, west] = (await startClusters(3, { names: ["mc-home", "mc-east", "mc-west"] })) as [TestCluster, TestCluster, TestCluster];
+    mcm = await MultiClusterManager.create({ kubeconfig: home.kubeconfig, health: { intervalMs: 200, timeoutMs: 1000 } });
+    await mcm.addCluster("east", east.kubeconfig); // before start
+    await mcControllerManagedBy(mcm)
+      .named("configmap-watcher")
+      .watches(ConfigMap, forCluster(handler.enqueueRequestForObject<ConfigMap>()), { clusters: allClusters })
+      .complete(async (req) => void seen.push(req));
+    running = mcm.start(stop.signal);
+    await eventually(() => mcm.manager.isRunning(), "manager running");
+  });
+
+  afterAll(async () => {
+    stop.abort();
+    await running;
+    await Promise.all([home, east, west].map((c) => c?.stop()));
+  });
+
+  it("delivers events from the home cluster and a cluster added before start, each named", async () => {
+    await mcm.manager.client.create(cm("in-home"));
+    await mcm.getCluster("east").client.create(cm("in-east"));
+    await eventually(() => saw("", "in-home") && saw("east", "in-east"), "home and east events");
+    expect(seen.some((r) => r.cluster === "east" && r.name === "in-home")).toBe(false);
+  });
+
+  it("watches a cluster added after start, and stops watching it once removed, releasing its sockets and timers", async () => {
+    const before = handles();
+    await mcm.addCluster("west", west.kubeconfig); // resolves once its watches synced
+    expect(mcm.clusterNames()).toEqual(["", "east", "west"]);
+    await mcm.getCluster("west").client.create(cm("in-west"));
+    await eventually(() => saw("west", "in-west"), "west event");
+
+    const westClient = await import("@operator-ts/runtime").then(({ RestClient }) => RestClient.fromKubeConfig(west.kubeconfig));
+    await mcm.removeCluster("west");
+    expect(mcm.hasCluster("west")).toBe(false);
+    expect(mcm.health.status("west")?.state).toBe("removed");
+    await westClient.create(cm("after-removal"));
+    await westClient.close();
+    // East still flows after west's object was written: by then a west event would have arrived too.
+    await mcm.getCluster("east").client.create(cm("east-after-west-removal"));
+    await eventually(() => saw("east", "east-after-west-removal"), "east event after removal");
+    expect(saw("west", "after-removal")).toBe(false);
+    await eventually(() => {
+      const now = handles();
+      return now.sockets <= before.sockets && now.timers <= before.timers;
+    }, `handles back to ${JSON.stringify(before)} (now ${JSON.stringify(handles())})`);
+  });
+
+  it("keeps reconciling the other clusters while one is unreachable, and catches up when it returns", async () => {
+    await mcm.addCluster("west", west.kubeconfig);
+    await east.stopApiServer();
+    await eventually(() => mcm.health.status("east")?.state === "unreachable", "east unreachable");
+    expect(mcm.health.status("east")?.lastError).toBeTruthy();
+
+    await mcm.getCluster("west").client.create(cm("west-while-east-down"));
+    await mcm.manager.client.create(cm("home-while-east-down"));
+    await eventually(() => saw("west", "west-while-east-down") && saw("", "home-while-east-down"), "others keep flowing");
+
+    await east.startApiServer();
+    await eventually(() => mcm.health.isReachable("east"), "east reachable again");
+    await mcm.getCluster("east").client.create(cm("east-after-return"));
+    await eventually(() => saw("east", "east-after-return"), "east watch resumed", 60_000);
+  });
+});
+
+describe("fairness between clusters in the shared queue", () => {
+  it("serves a quiet cluster's request right after the in-flight one, ahead of another cluster's burst", async () => {
+    const [home, east, west] = (await startClusters(3, { names: ["fair-home", "fair-east", "fair-west"] })) as [TestCluster, TestCluster, TestCluster];
+    const mcm = await MultiClusterManager.create({ kubeconfig: home.kubeconfig });
+    const stop = new AbortController();
+    let running: Promise<void> | undefined;
+    try {
+      await mcm.addCluster("east", east.kubeconfig);
+      await mcm.addCluster("west", west.kubeconfig);
+      let openGate!: () => void;
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      const order: string[] = [];
+      const controller = await mcControllerManagedBy(mcm)
+        .named("fairness")
+        .watches(ConfigMap, forCluster(handler.enqueueRequestForObject<ConfigMap>()), { clusters: (n) => n !== "" })
+        .withEventFilter({ create: (e) => e.object.metadata?.name?.startsWith("f-") ?? false })
+        .withOptions({ maxConcurrentReconciles: 1 })
+        .complete(async (req) => {
+          await gate;
+          order.push(`${req.cluster}/${req.name}`);
+        });
+      running = mcm.start(stop.signal);
+      const eastClient = mcm.getCluster("east").client;
+      const burst = 200;
+      for (let i = 0; i < burst; i += 20) {
+        await Promise.all(Array.from({ length: 20 }, (_, j) => eastClient.create(cm(`f-east-${i + j}`))));
+      }
+      await eventually(() => controller.queue.len() >= burst - 1, "east burst queued behind the first in flight");
+      await mcm.getCluster("west").client.create(cm("f-west"));
+      await eventually(() => controller.queue.len() >= burst, "west request queued");
+      openGate();
+      await eventually(() => order.length === burst + 1, "all reconciled");
+      // The first east request was already in flight; west's comes right after it, not after 199 more.
+      expect(order.indexOf("west/f-west")).toBeLessThanOrEqual(2);
+    } finally {
+      stop.abort();
+      await running;
+      await Promise.all([home, east, west].map((c) => c.stop()));
+    }
+  });
+});
