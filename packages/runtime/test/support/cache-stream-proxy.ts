@@ -65,13 +65,20 @@ export class StreamProxy {
     const upstream = this.upstream.request(forwarded);
     const exchange = { client, upstream };
     this.exchanges.add(exchange);
-    const end = () => {
+    client.on("close", () => {
       this.exchanges.delete(exchange);
       if (!upstream.destroyed) upstream.close(constants.NGHTTP2_CANCEL);
-      if (!client.destroyed) client.close(constants.NGHTTP2_CANCEL);
-    };
-    client.on("close", end).on("error", end);
-    upstream.on("close", end).on("error", end);
+    });
+    client.on("error", () => {});
+    // A normal end reaches the client through pipe(), after the data; only a reset is passed on at once.
+    upstream.on("close", () => {
+      if (upstream.rstCode !== undefined && upstream.rstCode !== constants.NGHTTP2_NO_ERROR && !client.destroyed) {
+        client.close(upstream.rstCode);
+      }
+    });
+    upstream.on("error", () => {
+      if (!client.destroyed) client.close(constants.NGHTTP2_INTERNAL_ERROR);
+    });
     upstream.on("response", (response) => {
       const out: OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(response)) out[k] = v;
