@@ -126,6 +126,8 @@ export class Reflector<T extends KubeObject> {
           this.stats.stalledWatches++;
           informerWatchRestarts.inc({ kind: this.kindLabel, reason: "stalled" });
           this.log.warn({ resourceVersion: this.rv }, "watch delivered nothing for too long; re-establishing it");
+          // Watches share one HTTP/2 connection: if it died silently, a new watch on it would stall the same way.
+          this.options.transport.resetConnections();
         }
       } catch (err) {
         if (signal.aborted) break;

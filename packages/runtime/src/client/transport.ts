@@ -11,6 +11,16 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
+  /** Overrides the transport's request timeout for this call. */
+  timeoutMs?: number;
+}
+
+export interface TransportOptions {
+  userAgent?: string;
+  /** Connections per origin when the server speaks HTTP/1.1 (HTTP/2 multiplexes on one). */
+  connections?: number;
+  /** How long a request may wait for the response headers, and then between body chunks; default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 export interface WatchEvent<T = unknown> {
@@ -29,38 +39,46 @@ const AUTH_REFRESH_MS = 60_000;
 export class RestTransport {
   readonly server: string;
   readonly host: string;
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Dispatcher;
+  private readonly makeDispatcher: () => Dispatcher;
+  private readonly requestTimeoutMs: number;
   private headers: Record<string, string> = {};
   private authLoadedAt = 0;
   private authLoading: Promise<void> | undefined;
   private readonly kubeconfig: KubeConfig;
   private readonly userAgent: string;
 
-  private constructor(kubeconfig: KubeConfig, server: string, dispatcher: Dispatcher, userAgent: string) {
+  private constructor(kubeconfig: KubeConfig, server: string, makeDispatcher: () => Dispatcher, options: TransportOptions) {
     this.kubeconfig = kubeconfig;
-    this.userAgent = userAgent;
+    this.userAgent = options.userAgent ?? "operator-ts";
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.server = server.replace(/\/$/, "");
     this.host = new URL(this.server).host;
-    this.dispatcher = dispatcher;
+    this.makeDispatcher = makeDispatcher;
+    this.dispatcher = makeDispatcher();
   }
 
-  static async fromKubeConfig(kubeconfig: KubeConfig, options: { userAgent?: string; connections?: number } = {}) {
+  static async fromKubeConfig(kubeconfig: KubeConfig, options: TransportOptions = {}) {
     const cluster = kubeconfig.getCurrentCluster();
     if (!cluster) throw new Error(`kubeconfig context "${kubeconfig.getCurrentContext()}" names no cluster`);
     const tls: Record<string, unknown> = {};
     await kubeconfig.applyToHTTPSOptions(tls as never);
-    const dispatcher = new Agent({
-      connections: options.connections ?? 16,
-      keepAliveTimeout: 30_000,
-      connect: {
-        ca: tls.ca as Buffer | undefined,
-        cert: tls.cert as Buffer | undefined,
-        key: tls.key as Buffer | undefined,
-        rejectUnauthorized: tls.rejectUnauthorized as boolean | undefined,
-        servername: tls.servername as string | undefined,
-      },
-    });
-    const transport = new RestTransport(kubeconfig, cluster.server, dispatcher, options.userAgent ?? "operator-ts");
+    const makeDispatcher = () =>
+      new Agent({
+        connections: options.connections ?? 16,
+        keepAliveTimeout: 30_000,
+        // client-go pings idle HTTP/2 connections too: a connection that died silently is found and replaced.
+        h2Options: { pingInterval: 15_000 },
+        connect: {
+          timeout: 10_000,
+          ca: tls.ca as Buffer | undefined,
+          cert: tls.cert as Buffer | undefined,
+          key: tls.key as Buffer | undefined,
+          rejectUnauthorized: tls.rejectUnauthorized as boolean | undefined,
+          servername: tls.servername as string | undefined,
+        },
+      });
+    const transport = new RestTransport(kubeconfig, cluster.server, makeDispatcher, options);
     transport.headers = (tls.headers as Record<string, string>) ?? {};
     transport.authLoadedAt = Date.now();
     return transport;
@@ -112,6 +130,8 @@ export class RestTransport {
         headers,
         body,
         signal: options.signal ?? null,
+        headersTimeout: options.timeoutMs ?? this.requestTimeoutMs,
+        bodyTimeout: options.timeoutMs ?? this.requestTimeoutMs,
       });
     } catch (err) {
       restClientRequests.inc({ code: "<error>", method, host: this.host });
@@ -143,6 +163,7 @@ export class RestTransport {
         method: "GET",
         headers,
         signal,
+        headersTimeout: this.requestTimeoutMs,
         bodyTimeout: 0,
       });
     } catch (err) {
@@ -175,6 +196,16 @@ export class RestTransport {
       lines.close();
       response.body.destroy();
     }
+  }
+
+  /**
+   * Drops every connection (in-flight requests fail and are retried by their callers) and starts a fresh pool: for a
+   * connection that stopped carrying data without being closed.
+   */
+  resetConnections(): void {
+    const old = this.dispatcher;
+    this.dispatcher = this.makeDispatcher();
+    void old.destroy().catch(() => undefined);
   }
 
   async close(): Promise<void> {
