@@ -7,6 +7,7 @@ import {
   type Predicate,
   reconcile,
   type ResourceType,
+  type Source,
   source,
 } from "@operator-ts/runtime";
 import type { ClusterSourceSpec, MultiClusterManager } from "./manager.ts";
@@ -73,6 +74,12 @@ export class MultiClusterBuilder {
       make: (clusterName: string, cluster: Cluster) =>
         source.kind(cluster.cache, type as ResourceType, factory(clusterName) as handler.EventHandler<KubeObject, ClusterRequest>, ...filters, ...predicates),
     });
+    return this;
+  }
+
+  /** A source of your own feeding the shared queue once (a channel, a timer); cluster filters do not apply to it. */
+  watchesRawSource(raw: Source<ClusterRequest>): this {
+    this.specs.push({ clusters: homeCluster, make: () => raw });
     return this;
   }
 

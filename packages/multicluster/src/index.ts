@@ -2,6 +2,7 @@ export { type ClusterHandlerFactory, forCluster, mcControllerManagedBy, MultiClu
 export { type ClusterHealthOptions, type ClusterState, type ClusterStatus, ClusterHealth } from "./health/index.ts";
 export {
   type AddClusterOptions,
+  type ClusterEvents,
   ClusterNotFoundError,
   type ClusterSourceSpec,
   MultiClusterManager,

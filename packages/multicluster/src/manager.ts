@@ -1,5 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Cluster, type ClusterOptions, type Controller, Manager, type ManagerOptions, type Source } from "@operator-ts/runtime";
+import { EventEmitter } from "eventemitter3";
 import { ClusterHealth, type ClusterHealthOptions } from "./health/index.ts";
 import type { ClusterFilter, ClusterRequest } from "./reconcile.ts";
 
@@ -34,6 +35,12 @@ export interface AddClusterOptions {
   cluster?: Omit<ClusterOptions, "name">;
 }
 
+/** What a MultiClusterManager tells its listeners: a cluster joined, or left. */
+export interface ClusterEvents {
+  added: (name: string) => void;
+  removed: (name: string) => void;
+}
+
 export class ClusterNotFoundError extends Error {
   override readonly name = "ClusterNotFoundError";
   readonly cluster: string;
@@ -59,6 +66,8 @@ function withStop(source: Source<ClusterRequest>, stop: AbortSignal): Source<Clu
 export class MultiClusterManager {
   readonly manager: Manager;
   readonly health: ClusterHealth;
+  /** "added" once a cluster is engaged, "removed" once it is released: for work that depends on which clusters exist. */
+  readonly events = new EventEmitter<ClusterEvents>();
   private readonly clusters = new Map<string, Engaged>();
   private readonly controllers: Registered[] = [];
   private readonly clusterDefaults: Omit<ClusterOptions, "name">;
@@ -120,6 +129,7 @@ export class MultiClusterManager {
     await this.manager.add(runnable);
     const sources = this.engageCluster(name, engaged);
     this.manager.log.info({ cluster: name, server: cluster.transport.server }, "cluster added");
+    this.events.emit("added", name);
     if ((options.waitForSync ?? true) && this.manager.isRunning()) await this.waitForSources(name, sources, options.syncTimeoutMs ?? 60_000);
     return cluster;
   }
@@ -133,6 +143,7 @@ export class MultiClusterManager {
     this.health.untrack(name);
     await engaged.stopped;
     this.manager.log.info({ cluster: name }, "cluster removed");
+    this.events.emit("removed", name);
   }
 
   /** Swaps a cluster's connection (a rotated credential, a moved endpoint) without touching any other cluster. */

@@ -93,9 +93,11 @@ export class CrossClusterOwnership {
     owner: KubeObject,
     ownerCluster: string,
     types: ResourceType[],
-    clusters: string[] = mcm.clusterNames(),
+    options: { clusters?: string[]; extraLabels?: Record<string, string> } = {},
   ): Promise<CleanupResult> {
-    const selector = this.labelsFor(owner, ownerCluster);
+    const clusters = options.clusters ?? mcm.clusterNames();
+    // extraLabels narrow the selection, e.g. to the children this operator made among others carrying owner labels.
+    const selector = { ...this.labelsFor(owner, ownerCluster), ...options.extraLabels };
     let remaining = 0;
     const unreachable: string[] = [];
     await Promise.all(

@@ -1,0 +1,74 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+import { MultiClusterManager, ObjectClusterProvider } from "@operator-ts/multicluster";
+import type { Logger } from "@operator-ts/runtime";
+import { ClientConfig, clientConfigContextName, KUBECONFIG_SECRET_KEY } from "./api/index.ts";
+import { setupK8ssandraClusterController } from "./controllers/k8ssandracluster/index.ts";
+import { setupStargateController } from "./controllers/stargate.ts";
+
+export interface OperatorOptions {
+  kubeconfig: KubeConfig;
+  /** Control plane: K8ssandraClusters and ClientConfigs are reconciled here. Data-plane controllers always run. */
+  controlPlane: boolean;
+  /** Where ClientConfigs (and their Secrets) live; default: every namespace. */
+  clientConfigNamespace?: string;
+  metricsBindAddress?: string;
+  healthProbeBindAddress?: string;
+  leaderElection?: boolean;
+  leaderElectionNamespace?: string;
+  /** Health probe period of remote clusters; default 5 s. */
+  clusterProbeIntervalMs?: number;
+  logger?: Logger;
+}
+
+export const LEADER_ELECTION_ID = "dcabfd9d.k8ssandra.io";
+
+/** `K8SSANDRA_CONTROL_PLANE=true|false`; unset means control plane, as a single-cluster install expects. */
+export function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.K8SSANDRA_CONTROL_PLANE?.trim().toLowerCase();
+  if (value === undefined || value === "") return true;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new Error(`K8SSANDRA_CONTROL_PLANE must be "true" or "false", not "${env.K8SSANDRA_CONTROL_PLANE}"`);
+}
+
+export interface Operator {
+  mcm: MultiClusterManager;
+  start(signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * The operator, wired from the public APIs of the runtime and multicluster packages. In control-plane mode the
+ * data-plane clusters come from ClientConfigs while it runs: added, re-credentialed and removed without a restart.
+ */
+export async function createOperator(options: OperatorOptions): Promise<Operator> {
+  const mcm = await MultiClusterManager.create({
+    kubeconfig: options.kubeconfig,
+    metricsBindAddress: options.metricsBindAddress,
+    healthProbeBindAddress: options.healthProbeBindAddress,
+    leaderElection: options.leaderElection,
+    leaderElectionID: LEADER_ELECTION_ID,
+    leaderElectionNamespace: options.leaderElectionNamespace,
+    health: { intervalMs: options.clusterProbeIntervalMs ?? 5000 },
+    logger: options.logger,
+  });
+  mcm.manager.addHealthzCheck("ping", () => {});
+  await setupStargateController(mcm.manager);
+  if (options.controlPlane) {
+    await mcm.manager.add(
+      new ObjectClusterProvider<ClientConfig>(mcm, {
+        name: "clientconfigs",
+        type: ClientConfig,
+        namespace: options.clientConfigNamespace,
+        clusterName: clientConfigContextName,
+        kubeconfigRef: (cc) => ({
+          namespace: cc.metadata.namespace!,
+          name: cc.spec.kubeConfigSecret.name,
+          key: KUBECONFIG_SECRET_KEY,
+        }),
+        context: clientConfigContextName,
+      }),
+    );
+    await setupK8ssandraClusterController(mcm);
+  }
+  return { mcm, start: (signal) => mcm.start(signal) };
+}
