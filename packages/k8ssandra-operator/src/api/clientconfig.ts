@@ -1,0 +1,37 @@
+import { type CustomResource, defineCustomResource, Type } from "@operator-ts/runtime/crd";
+
+/** The data key of a ClientConfig's Secret that holds the kubeconfig. */
+export const KUBECONFIG_SECRET_KEY = "kubeconfig";
+
+/**
+ * ClientConfig (config.k8ssandra.io/v1beta1): how the control plane reaches one data-plane cluster. The kubeconfig lives
+ * in a Secret of the ClientConfig's namespace, under the data key `kubeconfig`.
+ */
+export const ClientConfig = defineCustomResource({
+  group: "config.k8ssandra.io",
+  version: "v1beta1",
+  kind: "ClientConfig",
+  scope: "Namespaced",
+  description: "ClientConfig names a remote Kubernetes cluster (a context) and the Secret holding its kubeconfig.",
+  spec: Type.Object({
+    contextName: Type.Optional(
+      Type.String({ description: "The context inside the kubeconfig, and the name k8sContext refers to; defaults to metadata.name." }),
+    ),
+    kubeConfigSecret: Type.Object(
+      { name: Type.String({ minLength: 1 }) },
+      { description: "A Secret in this namespace whose data key `kubeconfig` holds the kubeconfig." },
+    ),
+  }),
+  printerColumns: [
+    { name: "Context", type: "string", jsonPath: ".spec.contextName" },
+    { name: "Secret", type: "string", jsonPath: ".spec.kubeConfigSecret.name" },
+    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+  ],
+});
+
+export type ClientConfig = CustomResource<typeof ClientConfig>;
+
+/** The context a ClientConfig stands for: spec.contextName, else its name. */
+export function clientConfigContextName(cc: ClientConfig): string {
+  return cc.spec.contextName || cc.metadata.name!;
+}
