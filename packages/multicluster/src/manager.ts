@@ -1,5 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { Cluster, type ClusterOptions, type Controller, Manager, type ManagerOptions, type Source } from "@operator-ts/runtime";
+import { Cluster, type ClusterOptions, type Controller, type Logger, Manager, type ManagerOptions, type Source } from "@operator-ts/runtime";
 import { EventEmitter } from "eventemitter3";
 import { ClusterHealth, type ClusterHealthOptions } from "./health/index.ts";
 import type { ClusterFilter, ClusterRequest } from "./reconcile.ts";
@@ -50,10 +50,42 @@ export class ClusterNotFoundError extends Error {
   }
 }
 
-function withStop(source: Source<ClusterRequest>, stop: AbortSignal): Source<ClusterRequest> {
+/**
+ * A remote cluster's source, made to survive what a remote cluster does: it stops with the cluster, and a start that
+ * fails (the cluster is down, or lacks the CRD for now) is logged and retried in the background with backoff instead of
+ * failing the controller that every other cluster shares.
+ */
+function remoteSource(source: Source<ClusterRequest>, stop: AbortSignal, log: Logger, cluster: string): Source<ClusterRequest> {
+  let started: Promise<boolean> | undefined;
   return {
-    start: (signal, queue) => source.start(AbortSignal.any([signal, stop]), queue),
-    waitForSync: (signal) => source.waitForSync(AbortSignal.any([signal, stop])),
+    start: async (signal, queue) => {
+      const both = AbortSignal.any([signal, stop]);
+      started = (async () => {
+        for (let delayMs = 1000; !both.aborted; delayMs = Math.min(delayMs * 2, 30_000)) {
+          try {
+            await source.start(both, queue);
+            return true;
+          } catch (err) {
+            if (both.aborted) break;
+            log.warn({ cluster, source: String(source), err: (err as Error).message, retryInMs: delayMs }, "could not start a watch on a cluster; retrying");
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, delayMs);
+              both.addEventListener("abort", () => {
+                clearTimeout(timer);
+                resolve();
+              }, { once: true });
+            });
+          }
+        }
+        return false;
+      })();
+    },
+    waitForSync: async (signal) => {
+      const both = AbortSignal.any([signal, stop]);
+      if (!started || !(await Promise.race([started, new Promise<false>((r) => both.addEventListener("abort", () => r(false), { once: true }))]))) return false;
+      return source.waitForSync(both);
+    },
+    toString: () => `${String(source)} on cluster ${cluster}`,
   };
 }
 
@@ -176,9 +208,11 @@ export class MultiClusterManager {
     for (const spec of entry.specs) {
       if (!spec.clusters(name)) continue;
       const made = spec.make(name, cluster);
-      const source = engaged ? withStop(made, engaged.stop.signal) : made;
+      const source = engaged ? remoteSource(made, engaged.stop.signal, this.manager.log, name) : made;
       // Remote clusters join without holding up the controller's start: one that is down must not block the others.
-      entry.controller.watch(source, { waitForSync: name === "" });
+      void entry.controller.watch(source, { waitForSync: name === "" }).catch((err: unknown) => {
+        this.manager.log.error({ cluster: name, err: (err as Error).message }, "could not engage a watch");
+      });
       sources.push(source);
     }
     return sources;

@@ -1,0 +1,157 @@
+import {
+  type CassandraDatacenter,
+  type CassandraDatacenterConfig,
+  type CassandraDatacenterTemplate,
+  cleanupForKubernetes,
+  type K8ssandraCluster,
+  SKIP_USER_CREATION_ANNOTATION,
+  Stargate,
+} from "../../api/index.ts";
+import { childLabels, hashOf, RESOURCE_HASH_ANNOTATION } from "./labels.ts";
+
+export type DatacenterTemplate = CassandraDatacenterTemplate;
+
+export function cassandraClusterName(k8c: K8ssandraCluster): string {
+  return k8c.spec.cassandra?.clusterName || k8c.metadata.name!;
+}
+
+export function datacentersOf(k8c: K8ssandraCluster): DatacenterTemplate[] {
+  return k8c.spec.cassandra?.datacenters ?? [];
+}
+
+/** The cluster a datacenter runs in: "" (the control plane) unless k8sContext names another. */
+export function contextOf(dc: DatacenterTemplate): string {
+  return dc.k8sContext ?? "";
+}
+
+export function namespaceOf(k8c: K8ssandraCluster, dc: DatacenterTemplate): string {
+  return dc.metadata.namespace || k8c.metadata.namespace!;
+}
+
+export function superuserSecretName(k8c: K8ssandraCluster): string {
+  return k8c.spec.cassandra?.superuserSecretRef?.name || `${cleanupForKubernetes(cassandraClusterName(k8c))}-superuser`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** K8ssandra's template merge: the datacenter's value wins, objects merge key by key, lists are replaced. */
+export function mergeTemplates<T>(base: T | undefined, override: T | undefined): T | undefined {
+  if (override === undefined) return base;
+  if (!isObject(base) || !isObject(override)) return override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) out[k] = mergeTemplates(out[k], v);
+  return out as T;
+}
+
+const UNITS: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, "": 1 };
+
+/** A Kubernetes quantity ("512Mi", "1G", 268435456) in bytes, as cass-operator's config builder wants heap sizes. */
+export function quantityToBytes(q: string | number): number {
+  if (typeof q === "number") return q;
+  const m = /^(\d+(?:\.\d+)?)([KMGT]i|[kKMGT])?$/.exec(q.trim());
+  if (!m) throw new Error(`"${q}" is not a quantity of bytes`);
+  return Math.round(Number(m[1]) * UNITS[m[2] ?? ""]!);
+}
+
+function majorVersion(version: string): number {
+  return Number(version.split(".")[0]);
+}
+
+/** spec.cassandra.config (K8ssandra's names) as cass-operator's JSON config (config-builder's names). */
+export function datacenterConfig(config: DatacenterTemplate["config"], serverVersion: string): CassandraDatacenterConfig | undefined {
+  const out: CassandraDatacenterConfig = {};
+  if (config?.cassandraYaml && Object.keys(config.cassandraYaml).length) out["cassandra-yaml"] = { ...config.cassandraYaml };
+  const jvm = config?.jvmOptions as Record<string, unknown> | undefined;
+  const jvmSection: Record<string, unknown> = {};
+  const initial = jvm?.heap_initial_size ?? jvm?.heapSize;
+  const max = jvm?.heap_max_size ?? jvm?.heapSize;
+  if (initial !== undefined) jvmSection.initial_heap_size = quantityToBytes(initial as string);
+  if (max !== undefined) jvmSection.max_heap_size = quantityToBytes(max as string);
+  const extra = Array.isArray(jvm?.additionalOptions) ? [...(jvm.additionalOptions as string[])] : [];
+  const modern = majorVersion(serverVersion) >= 4;
+  // K8ssandra always lets replication change while ranges move on Cassandra 4+, so DCs can be added and removed.
+  if (modern) extra.push("-Dcassandra.allow_alter_rf_during_range_movement=true");
+  if (extra.length) jvmSection["additional-jvm-opts"] = extra;
+  if (Object.keys(jvmSection).length) out[modern ? "jvm-server-options" : "jvm-options"] = jvmSection;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * The CassandraDatacenter a datacenter template asks for. Seeds of the datacenters before it go into
+ * additionalSeeds, so its nodes can find the cluster; every DC after the first skips superuser creation, which the
+ * first one did.
+ */
+export function desiredDatacenter(
+  k8c: K8ssandraCluster,
+  dc: DatacenterTemplate,
+  position: number,
+  seeds: string[],
+): CassandraDatacenter {
+  const cassandra = k8c.spec.cassandra ?? {};
+  const serverVersion = dc.serverVersion ?? cassandra.serverVersion ?? "";
+  const storageConfig = mergeTemplates(cassandra.storageConfig, dc.storageConfig) ?? {};
+  const additionalSeeds = [...seeds, ...(cassandra.additionalSeeds ?? [])];
+  const serverImage = dc.serverImage ?? cassandra.serverImage;
+  const racks = dc.racks ?? cassandra.racks;
+  const networking = mergeTemplates(cassandra.networking, dc.networking);
+  const resources = dc.resources ?? cassandra.resources;
+  const config = datacenterConfig(mergeTemplates(cassandra.config, dc.config), serverVersion);
+  const annotations: Record<string, string> = { ...dc.metadata.annotations };
+  if (position > 0) annotations[SKIP_USER_CREATION_ANNOTATION] = "true";
+  const desired: CassandraDatacenter = {
+    apiVersion: "cassandra.datastax.com/v1beta1",
+    kind: "CassandraDatacenter",
+    metadata: {
+      name: dc.metadata.name,
+      namespace: namespaceOf(k8c, dc),
+      labels: { ...dc.metadata.labels, ...childLabels(k8c) },
+      annotations,
+    },
+    spec: {
+      clusterName: cassandraClusterName(k8c),
+      serverType: cassandra.serverType ?? "cassandra",
+      serverVersion,
+      size: dc.size,
+      stopped: dc.stopped ?? false,
+      storageConfig: storageConfig as CassandraDatacenter["spec"]["storageConfig"],
+      superuserSecretName: superuserSecretName(k8c),
+      ...(serverImage ? { serverImage } : {}),
+      ...(config ? { config } : {}),
+      ...(racks?.length ? { racks: racks as CassandraDatacenter["spec"]["racks"] } : {}),
+      ...(networking ? { networking } : {}),
+      ...(resources ? { resources } : {}),
+      ...(additionalSeeds.length ? { additionalSeeds } : {}),
+      ...(dc.datacenterName ? { datacenterName: dc.datacenterName } : {}),
+    },
+  };
+  desired.metadata.annotations![RESOURCE_HASH_ANNOTATION] = hashOf({ spec: desired.spec, metadata: desired.metadata });
+  return desired;
+}
+
+export function stargateName(k8c: K8ssandraCluster, dc: DatacenterTemplate): string {
+  return `${cleanupForKubernetes(cassandraClusterName(k8c))}-${dc.metadata.name}-stargate`;
+}
+
+/** The Stargate of a datacenter: the cluster's template under the datacenter's, none when neither asks or the DC is stopped. */
+export function desiredStargate(k8c: K8ssandraCluster, dc: DatacenterTemplate): Stargate | undefined {
+  const template = mergeTemplates<Record<string, unknown>>(
+    k8c.spec.stargate as Record<string, unknown> | undefined,
+    dc.stargate as Record<string, unknown> | undefined,
+  );
+  if (!template || dc.stopped) return undefined;
+  const stargate: Stargate = {
+    apiVersion: Stargate.apiVersion,
+    kind: Stargate.kind,
+    metadata: {
+      name: stargateName(k8c, dc),
+      namespace: namespaceOf(k8c, dc),
+      labels: { ...childLabels(k8c), "app.kubernetes.io/component": "stargate" },
+      annotations: {},
+    },
+    spec: { ...(template as Omit<Stargate["spec"], "datacenterRef">), datacenterRef: { name: dc.metadata.name } },
+  };
+  stargate.metadata.annotations![RESOURCE_HASH_ANNOTATION] = hashOf({ spec: stargate.spec, labels: stargate.metadata.labels });
+  return stargate;
+}
