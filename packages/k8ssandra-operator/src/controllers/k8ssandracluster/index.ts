@@ -1,0 +1,55 @@
+import { allClusters, type ClusterRequest, forCluster, homeCluster, mcControllerManagedBy, type MultiClusterManager } from "@operator-ts/multicluster";
+import { handler, isNoMatch, type Predicate, Secret, source } from "@operator-ts/runtime";
+import { CassandraDatacenter, K8ssandraCluster, Stargate } from "../../api/index.ts";
+import { ownership, REPLICATED_BY_LABEL } from "./labels.ts";
+import { K8ssandraClusterReconciler } from "./reconciler.ts";
+
+export { K8ssandraClusterReconciler } from "./reconciler.ts";
+export * from "./labels.ts";
+export { CASSANDRA_INITIALIZED, CLUSTERS_REACHABLE, READY, SPEC_VALID, UNSUPPORTED_FIELDS } from "./status.ts";
+export { desiredDatacenter, desiredStargate, quantityToBytes, stargateName, superuserSecretName } from "./desired.ts";
+
+const replicatedSecret: Predicate<Secret> = {
+  create: (e) => Boolean(e.object.metadata?.labels?.[REPLICATED_BY_LABEL]),
+  update: (e) => Boolean(e.objectNew.metadata?.labels?.[REPLICATED_BY_LABEL]),
+  delete: (e) => Boolean(e.object.metadata?.labels?.[REPLICATED_BY_LABEL]),
+  generic: () => false,
+};
+
+/**
+ * Registers the K8ssandraCluster controller: K8ssandraClusters in the control plane; CassandraDatacenters and
+ * Stargates in every cluster, mapped back to their K8ssandraCluster by K8ssandra's labels; and a nudge to every
+ * K8ssandraCluster when a cluster joins, leaves, or changes reachability (a ClientConfig arrived, a cluster returned).
+ */
+export async function setupK8ssandraClusterController(mcm: MultiClusterManager): Promise<void> {
+  const reconciler = new K8ssandraClusterReconciler(mcm);
+  const nudges = new source.ChannelSource<K8ssandraCluster>();
+  const nudgeAll = () => {
+    if (!mcm.manager.isRunning()) return;
+    mcm.manager.cache
+      .list(K8ssandraCluster)
+      .then((list) => list.items.forEach((k8c) => nudges.send(k8c)))
+      .catch((err: unknown) => mcm.manager.log.warn({ err: (err as Error).message }, "could not list K8ssandraClusters to re-check them"));
+  };
+  mcm.events.on("added", nudgeAll);
+  mcm.events.on("removed", nudgeAll);
+  mcm.health.onChange(nudgeAll);
+
+  // The control plane need not be a data plane: without cass-operator's CRD there, its DCs are simply not watched.
+  const homeHasDatacenters = await mcm.manager.mapper.mapping(CassandraDatacenter).then(() => true, (err: unknown) => {
+    if (isNoMatch(err)) return false;
+    throw err;
+  });
+  const childClusters = homeHasDatacenters ? allClusters : (name: string) => name !== "";
+  const toOwner = ownership.enqueueOwner();
+
+  await mcControllerManagedBy(mcm)
+    .named("k8ssandracluster")
+    .for(K8ssandraCluster)
+    .watches(CassandraDatacenter, toOwner, { clusters: childClusters })
+    .watches(Stargate, toOwner, { clusters: childClusters })
+    .watches(Secret, toOwner, { clusters: homeCluster, predicates: [replicatedSecret] })
+    .watchesRawSource(source.channel(nudges, forCluster(handler.enqueueRequestForObject<K8ssandraCluster>())("") as handler.EventHandler<K8ssandraCluster, ClusterRequest>))
+    .withOptions({ maxConcurrentReconciles: 4 })
+    .complete(reconciler);
+}

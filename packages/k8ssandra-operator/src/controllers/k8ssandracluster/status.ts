@@ -1,0 +1,63 @@
+import { type Condition, conditions } from "@operator-ts/runtime";
+import type { CassandraDatacenter, K8ssandraCluster, K8ssandraClusterStatus, K8ssandraDatacenterStatus } from "../../api/index.ts";
+
+export const CASSANDRA_INITIALIZED = "CassandraInitialized";
+export const READY = "Ready";
+export const SPEC_VALID = "SpecValid";
+export const UNSUPPORTED_FIELDS = "UnsupportedFields";
+export const CLUSTERS_REACHABLE = "ClustersReachable";
+
+/** The status being built during one reconcile; written once at the end, and only if it changed. */
+export class StatusBuilder {
+  readonly status: K8ssandraClusterStatus;
+  private readonly generation: number | undefined;
+
+  constructor(k8c: K8ssandraCluster) {
+    this.status = structuredClone(k8c.status ?? {});
+    this.status.conditions ??= [];
+    this.status.datacenters ??= {};
+    this.generation = k8c.metadata.generation;
+  }
+
+  /** Sets a condition; true when its status changed (the moment to record an Event). */
+  condition(type: string, status: Condition["status"], reason: string, message: string): boolean {
+    const before = conditions.findStatusCondition(this.status.conditions as Condition[], type)?.status;
+    conditions.setStatusCondition(this.status.conditions as Condition[], { type, status, reason, message, observedGeneration: this.generation });
+    return before !== status;
+  }
+
+  removeCondition(type: string): void {
+    conditions.removeStatusCondition(this.status.conditions as Condition[], type);
+  }
+
+  isTrue(type: string): boolean {
+    return conditions.isStatusConditionTrue(this.status.conditions as Condition[], type);
+  }
+
+  datacenter(name: string): K8ssandraDatacenterStatus {
+    const map = this.status.datacenters!;
+    map[name] ??= {};
+    return map[name]!;
+  }
+
+  forget(name: string): void {
+    delete this.status.datacenters![name];
+  }
+
+  recordDatacenter(name: string, context: string, dc: CassandraDatacenter | undefined): void {
+    const entry = this.datacenter(name);
+    if (context) entry.contextName = context;
+    else delete entry.contextName;
+    if (dc?.status) entry.cassandra = structuredClone(dc.status);
+  }
+
+  error(message: string | undefined): void {
+    this.status.error = message ?? "None";
+  }
+}
+
+/** Whether a recorded CassandraDatacenter status says Ready (for a cluster that cannot be asked right now). */
+export function recordedReady(entry: K8ssandraDatacenterStatus | undefined): boolean {
+  const status = entry?.cassandra;
+  return status?.cassandraOperatorProgress === "Ready" && (status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+}
