@@ -1,0 +1,13 @@
+/**
+ * A cass-operator stand-in for tests and demos: it drives CassandraDatacenters through the statuses cass-operator
+ * writes, in clusters that have its CRD but not the operator. The operator itself never imports this folder.
+ */
+export {
+  CassOperatorSimulator,
+  type CassOperatorSimulatorOptions,
+  type RunningSimulator,
+  setupCassOperatorSimulator,
+  SIMULATOR_NAME,
+  startSimulator,
+} from "./simulator.ts";
+export { desiredNodes, invalidSpec, type SimulatedNode } from "./topology.ts";
