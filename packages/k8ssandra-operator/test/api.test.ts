@@ -147,9 +147,10 @@ describe("K8ssandra operator API on a real API server", () => {
     const cassandra = spec.cassandra as Record<string, unknown>;
     cassandra.softPodAntiAffinity = true;
     cassandra.metadata = { commonLabels: { team: "storage" } };
-    cassandra.config = { cassandraYaml: { num_tokens: 16 }, jvmOptions: { heapSize: "1Gi", gc: "G1GC" } };
+    cassandra.config = { cassandraYaml: { num_tokens: 16 }, dseYaml: { a: 1 }, jvmOptions: { heapSize: "1Gi", gc: "G1GC", additionalJvmServerOptions: ["-Dx"] } };
     const dc1 = spec.cassandra!.datacenters![0]! as Record<string, unknown>;
     dc1.telemetry = { prometheus: { enabled: true } };
+    // Racks go to cass-operator as written, affinity included.
     dc1.racks = [{ name: "r1", nodeAffinityLabels: { zone: "a" }, affinity: { nodeAffinity: {} } }];
     (dc1.metadata as Record<string, unknown>).pods = { labels: { a: "b" } };
     (dc1.stargate as Record<string, unknown>).livenessProbe = { initialDelaySeconds: 30 };
@@ -160,9 +161,10 @@ describe("K8ssandra operator API on a real API server", () => {
     expect(stored.spec).toMatchObject(k8c.spec);
     expect(unsupportedFields(stored).sort()).toEqual(
       [
+        "spec.cassandra.config.dseYaml",
+        "spec.cassandra.config.jvmOptions.additionalJvmServerOptions",
         "spec.cassandra.config.jvmOptions.gc",
         "spec.cassandra.datacenters[0].metadata.pods",
-        "spec.cassandra.datacenters[0].racks[0].affinity",
         "spec.cassandra.datacenters[0].stargate.livenessProbe",
         "spec.cassandra.datacenters[0].telemetry",
         'spec.cassandra.datacenters[0]["weird.key"]',

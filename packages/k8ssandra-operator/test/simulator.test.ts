@@ -6,9 +6,10 @@ import {
   type CassandraDatacenterStatus,
   datacenterCondition,
   isDatacenterSettled,
+  seedServiceName,
   SEED_NODE_LABEL,
 } from "../src/api/index.ts";
-import { type RunningSimulator, startSimulator } from "../src/simulator/index.ts";
+import { desiredNodes, invalidSpec, type RunningSimulator, startSimulator } from "../src/simulator/index.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
 
 async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
@@ -35,6 +36,49 @@ interface Seen {
 function condition(status: CassandraDatacenterStatus | undefined, type: string) {
   return status?.conditions?.find((c) => c.type === type);
 }
+
+describe("cass-operator's topology, as the simulator reproduces it", () => {
+  const dc = (spec: Partial<CassandraDatacenter["spec"]>, name = "dc1"): CassandraDatacenter => ({
+    apiVersion: CassandraDatacenter.apiVersion,
+    kind: CassandraDatacenter.kind,
+    metadata: { name, namespace: "default", uid: `uid-${name}` },
+    spec: { clusterName: "demo", serverType: "cassandra", serverVersion: "4.1.5", size: 3, storageConfig: {}, ...spec },
+  });
+
+  it("spreads nodes over racks (first racks take the remainder) and picks cass-operator's seeds", () => {
+    const layout = (d: CassandraDatacenter) => desiredNodes(d).map((n) => `${n.pod}${n.seed ? "*" : ""}`);
+    expect(layout(dc({ size: 1 }))).toEqual(["demo-dc1-default-sts-0*"]);
+    // Three seeds per datacenter, spread like the nodes.
+    expect(layout(dc({ size: 5, racks: [{ name: "r1" }, { name: "r2" }] }))).toEqual([
+      "demo-dc1-r1-sts-0*",
+      "demo-dc1-r1-sts-1*",
+      "demo-dc1-r1-sts-2",
+      "demo-dc1-r2-sts-0*",
+      "demo-dc1-r2-sts-1",
+    ]);
+    // One seed per rack past three racks.
+    expect(layout(dc({ size: 5, racks: ["a1", "b1", "c1", "d1"].map((name) => ({ name })) })).filter((p) => p.endsWith("*"))).toHaveLength(4);
+    expect(desiredNodes(dc({ size: 3, stopped: true }))).toEqual([]);
+    // Names cleaned as cass-operator cleans them.
+    expect(desiredNodes(dc({ clusterName: "Demo_Cluster", racks: [{ name: "Rack_1" }], size: 1 }))[0]!.pod).toBe("demo-cluster-dc1-rack-1-sts-0");
+    expect(seedServiceName(dc({ clusterName: "Demo_Cluster" }))).toBe("demo-cluster-seed-service");
+  });
+
+  it("gives every node a stable address and host ID, distinct across datacenters", () => {
+    const a = desiredNodes(dc({ size: 3 }, "dc1"));
+    expect(desiredNodes(dc({ size: 3 }, "dc1"))).toEqual(a);
+    const b = desiredNodes(dc({ size: 3 }, "dc2"));
+    const ips = [...a, ...b].map((n) => n.ip);
+    expect(new Set(ips).size).toBe(6);
+    expect(new Set([...a, ...b].map((n) => n.hostID)).size).toBe(6);
+  });
+
+  it("refuses fewer nodes than racks, and duplicate racks, as cass-operator does", () => {
+    expect(invalidSpec(dc({ size: 1, racks: [{ name: "r1" }, { name: "r2" }] }))).toMatch(/smaller than the number of racks/);
+    expect(invalidSpec(dc({ size: 2, racks: [{ name: "r1" }, { name: "r1" }] }))).toMatch(/unique/);
+    expect(invalidSpec(dc({ size: 2, racks: [{ name: "r1" }, { name: "r2" }] }))).toBeUndefined();
+  });
+});
 
 describe("cass-operator simulator on a real API server with the real cass-operator CRD", () => {
   const namespace = "default";

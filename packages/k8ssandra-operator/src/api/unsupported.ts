@@ -1,9 +1,10 @@
 import type { K8ssandraCluster } from "./k8ssandracluster.ts";
 
 /**
- * Which parts of a K8ssandraCluster spec this operator acts on. `true` covers a whole subtree (passed on as written),
- * an object lists the fields acted on (the same object describes every element of a list), and a function accepts
- * the values that need no action (a default, an empty list).
+ * Which parts of a K8ssandraCluster spec this operator acts on: the contract between the schema, which accepts all
+ * of K8ssandra's fields, and the controller, which must act on every field marked here. `true` covers a whole subtree
+ * (passed on as written), an object lists the fields acted on (the same object describes every element of a list),
+ * and a function accepts the values that need no action (a default, an empty list).
  */
 export type Support = true | ((value: unknown) => boolean) | { readonly [field: string]: Support };
 
@@ -12,23 +13,16 @@ const stargate: Support = { size: true, heapSize: true, containerImage: true, se
 const datacenterOptions = {
   serverVersion: true,
   serverImage: true,
-  storageConfig: { cassandraDataVolumeClaimSpec: true, additionalVolumes: true },
-  config: {
-    cassandraYaml: true,
-    dseYaml: true,
-    jvmOptions: {
-      heapSize: true,
-      heap_initial_size: true,
-      heap_max_size: true,
-      additionalOptions: true,
-      additionalJvmServerOptions: true,
-      additionalJvm8ServerOptions: true,
-      additionalJvm11ServerOptions: true,
-    },
-  },
-  racks: { name: true, nodeAffinityLabels: true },
+  // Passed to cass-operator as written, which acts on all of it.
+  storageConfig: true,
+  racks: true,
   networking: true,
   resources: true,
+  config: {
+    cassandraYaml: true,
+    // Turned into cass-operator's jvm(-server)-options: the heap and extra options only.
+    jvmOptions: { heapSize: true, heap_initial_size: true, heap_max_size: true, additionalOptions: true },
+  },
 } satisfies Record<string, Support>;
 
 const empty = (value: unknown) => Array.isArray(value) && value.length === 0;
