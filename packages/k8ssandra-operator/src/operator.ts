@@ -1,7 +1,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { MultiClusterManager, ObjectClusterProvider } from "@operator-ts/multicluster";
-import type { Logger } from "@operator-ts/runtime";
-import { ClientConfig, clientConfigContextName, KUBECONFIG_SECRET_KEY } from "./api/index.ts";
+import { isNoMatch, type Logger } from "@operator-ts/runtime";
+import { CassandraDatacenter, ClientConfig, clientConfigContextName, KUBECONFIG_SECRET_KEY } from "./api/index.ts";
 import { setupK8ssandraClusterController } from "./controllers/k8ssandracluster/index.ts";
 import { setupStargateController } from "./controllers/stargate.ts";
 
@@ -52,7 +52,14 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     logger: options.logger,
   });
   mcm.manager.addHealthzCheck("ping", () => {});
-  await setupStargateController(mcm.manager);
+  // A cluster is a data plane when cass-operator is installed there; the control plane need not be one.
+  const hasCassOperator = await mcm.manager.mapper.mapping(CassandraDatacenter).then(() => true, (err: unknown) => {
+    if (isNoMatch(err)) return false;
+    throw err;
+  });
+  if (hasCassOperator) await setupStargateController(mcm.manager);
+  else if (!options.controlPlane) throw new Error("data-plane mode needs cass-operator's CassandraDatacenter CRD in this cluster, and it is not installed");
+  else mcm.manager.log.info("cass-operator's CRD is not installed in the control plane: it hosts no datacenters");
   if (options.controlPlane) {
     await mcm.manager.add(
       new ObjectClusterProvider<ClientConfig>(mcm, {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigMap } from "@operator-ts/runtime";
+import { ConfigMap, resourceType } from "@operator-ts/runtime";
 import { startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -63,10 +63,12 @@ describe("cross-cluster ownership and pre-flight on real clusters", () => {
         name: "the-owner",
       });
 
-      let result = await ownership.deleteChildren(mcm, owner, "", [ConfigMap]);
+      // West does not serve CassandraDatacenters: its ConfigMaps must still go.
+      const cassdc = resourceType("cassandra.datastax.com/v1beta1", "CassandraDatacenter");
+      let result = await ownership.deleteChildren(mcm, owner, "", [cassdc, ConfigMap]);
       expect(result.unreachable).toEqual([]);
       while (result.remaining > 0) {
-        result = await ownership.deleteChildren(mcm, owner, "", [ConfigMap]);
+        result = await ownership.deleteChildren(mcm, owner, "", [cassdc, ConfigMap]);
       }
       for (const cluster of ["east", "west"]) {
         const left = await mcm.getCluster(cluster).apiReader.list(ConfigMap, { namespace: "default", labelSelector: ownership.labelsFor(owner) });

@@ -11,6 +11,7 @@ import {
   handler,
   isAlreadyExists,
   isConflict,
+  isNoMatch,
   isNotFound,
   type KubeObject,
   log,
@@ -207,8 +208,20 @@ function isControlledBy(obj: KubeObject, owner: Stargate): boolean {
   return obj.metadata?.ownerReferences?.some((r) => r.controller && r.uid === owner.metadata.uid) ?? false;
 }
 
-/** Registers the Stargate controller; it runs in every cluster that hosts datacenters, control plane or not. */
+/**
+ * Registers the Stargate controller; it runs in every cluster that hosts datacenters, control plane or not. A
+ * cluster without cass-operator's CRD hosts no datacenter, so there is nothing for it to do (a control plane that is
+ * not also a data plane): it is not registered, and installing cass-operator later takes an operator restart.
+ */
 export async function setupStargateController(mgr: Manager): Promise<void> {
+  const hostsDatacenters = await mgr.mapper.mapping(CassandraDatacenter).then(() => true, (err: unknown) => {
+    if (isNoMatch(err)) return false;
+    throw err;
+  });
+  if (!hostsDatacenters) {
+    mgr.log.info("cass-operator's CassandraDatacenter CRD is not installed here: the Stargate controller is not started");
+    return;
+  }
   await mgr.cache.indexField(Stargate, DATACENTER_REF_INDEX, (sg) => [sg.spec.datacenterRef.name]);
   const reconciler = new StargateReconciler(mgr.client, mgr.getEventRecorderFor(STARGATE_CONTROLLER));
   const toStargates = handler.enqueueRequestsFromMapFunc<CassandraDatacenter>(async (dc) => {

@@ -107,7 +107,11 @@ export class CrossClusterOwnership {
         try {
           for (const type of types) {
             // Read from the API server: a cache may not watch this kind, and a stale read would end cleanup early.
-            const list = await cluster.apiReader.list(type, { labelSelector: selector });
+            // A kind this cluster does not serve has no children here; the other kinds still do.
+            const list = await cluster.apiReader.list(type, { labelSelector: selector }).catch((err: unknown) => {
+              if (client.isNoMatch(err)) return { items: [] as KubeObject[] };
+              throw err;
+            });
             for (const item of list.items) {
               remaining++;
               if (item.metadata?.deletionTimestamp) continue;
@@ -117,7 +121,6 @@ export class CrossClusterOwnership {
             }
           }
         } catch (err) {
-          if (client.isNoMatch(err)) return;
           unreachable.push(name);
           if (client.isConnectionError(err)) mcm.health.report(name, false, (err as Error).message);
         }

@@ -3,10 +3,12 @@ import {
   type CassandraDatacenterConfig,
   type CassandraDatacenterTemplate,
   cleanupForKubernetes,
+  CONFIG_SECRET_KEY,
   type K8ssandraCluster,
   SKIP_USER_CREATION_ANNOTATION,
   Stargate,
 } from "../../api/index.ts";
+import type { Secret } from "@operator-ts/runtime";
 import { childLabels, hashOf, RESOURCE_HASH_ANNOTATION } from "./labels.ts";
 
 export type DatacenterTemplate = CassandraDatacenterTemplate;
@@ -78,6 +80,19 @@ export function datacenterConfig(config: DatacenterTemplate["config"], serverVer
   return Object.keys(out).length ? out : undefined;
 }
 
+export function configSecretName(k8c: K8ssandraCluster, dc: DatacenterTemplate): string {
+  return `${cleanupForKubernetes(cassandraClusterName(k8c))}-${dc.metadata.name}-config`;
+}
+
+export interface DesiredDatacenter {
+  datacenter: CassandraDatacenter;
+  /**
+   * The datacenter's configuration, in a Secret that spec.configSecret names: the real cass-operator CRD declares
+   * spec.config as bytes and current API servers reject an object there, so configSecret is the form that passes.
+   */
+  configSecret?: Secret;
+}
+
 /**
  * The CassandraDatacenter a datacenter template asks for. Seeds of the datacenters before it go into
  * additionalSeeds, so its nodes can find the cluster; every DC after the first skips superuser creation, which the
@@ -88,7 +103,7 @@ export function desiredDatacenter(
   dc: DatacenterTemplate,
   position: number,
   seeds: string[],
-): CassandraDatacenter {
+): DesiredDatacenter {
   const cassandra = k8c.spec.cassandra ?? {};
   const serverVersion = dc.serverVersion ?? cassandra.serverVersion ?? "";
   const storageConfig = mergeTemplates(cassandra.storageConfig, dc.storageConfig) ?? {};
@@ -118,7 +133,7 @@ export function desiredDatacenter(
       storageConfig: storageConfig as CassandraDatacenter["spec"]["storageConfig"],
       superuserSecretName: superuserSecretName(k8c),
       ...(serverImage ? { serverImage } : {}),
-      ...(config ? { config } : {}),
+      ...(config ? { configSecret: configSecretName(k8c, dc) } : {}),
       ...(racks?.length ? { racks: racks as CassandraDatacenter["spec"]["racks"] } : {}),
       ...(networking ? { networking } : {}),
       ...(resources ? { resources } : {}),
@@ -126,8 +141,17 @@ export function desiredDatacenter(
       ...(dc.datacenterName ? { datacenterName: dc.datacenterName } : {}),
     },
   };
-  desired.metadata.annotations![RESOURCE_HASH_ANNOTATION] = hashOf({ spec: desired.spec, metadata: desired.metadata });
-  return desired;
+  // The configuration is part of the hash: a changed config Secret must roll the datacenter like a changed spec.
+  desired.metadata.annotations![RESOURCE_HASH_ANNOTATION] = hashOf({ spec: desired.spec, metadata: desired.metadata, config });
+  if (!config) return { datacenter: desired };
+  const configSecret: Secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    type: "Opaque",
+    metadata: { name: configSecretName(k8c, dc), namespace: desired.metadata.namespace, labels: childLabels(k8c) },
+    data: { [CONFIG_SECRET_KEY]: Buffer.from(JSON.stringify(config)).toString("base64") },
+  };
+  return { datacenter: desired, configSecret };
 }
 
 export function stargateName(k8c: K8ssandraCluster, dc: DatacenterTemplate): string {

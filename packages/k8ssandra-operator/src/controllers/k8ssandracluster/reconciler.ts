@@ -178,10 +178,11 @@ export class K8ssandraClusterReconciler {
   ): Promise<boolean> {
     const context = contextOf(dc);
     const cluster = this.mcm.getCluster(context);
-    const desired = desiredDatacenter(k8c, dc, position, seeds);
+    const { datacenter: desired, configSecret } = desiredDatacenter(k8c, dc, position, seeds);
     const key = { namespace: desired.metadata.namespace, name: desired.metadata.name! };
     const where = `${key.namespace}/${key.name}${context ? ` in cluster ${context}` : ""}`;
     try {
+      if (configSecret) await this.ensureConfigSecret(context, configSecret);
       const current = await cluster.client.get(CassandraDatacenter, key).catch(ignoreNotFound);
       if (!current) {
         await cluster.client.create(desired);
@@ -218,6 +219,15 @@ export class K8ssandraClusterReconciler {
       this.mcm.health.report(context, false, (err as Error).message);
       return recordedReady(status.datacenter(key.name));
     }
+  }
+
+  /** Writes the datacenter's config Secret when missing or different; read uncached, so no cluster-wide Secret watch. */
+  private async ensureConfigSecret(context: string, desired: Secret): Promise<void> {
+    const cluster = this.mcm.getCluster(context);
+    const key = { namespace: desired.metadata!.namespace, name: desired.metadata!.name! };
+    const current = await cluster.apiReader.get(Secret, key).catch(ignoreNotFound);
+    if (!current) await cluster.client.create(desired);
+    else if (JSON.stringify(current.data) !== JSON.stringify(desired.data)) await cluster.client.update({ ...current, data: desired.data });
   }
 
   private async reconcileStargate(k8c: K8ssandraCluster, dc: DatacenterTemplate, status: StatusBuilder): Promise<void> {

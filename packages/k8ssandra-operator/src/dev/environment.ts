@@ -1,0 +1,125 @@
+/**
+ * A whole K8ssandra setup on loopback, for the demo and the end-to-end tests: three real clusters (a control plane and
+ * two data planes), the CRDs, the operator in each mode, a cass-operator simulator in each data plane, and the data
+ * planes registered with ClientConfigs. The operator itself never imports this folder.
+ */
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { type Logger, Namespace, RestClient } from "@operator-ts/runtime";
+import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
+import { createOperator, type Operator } from "../operator.ts";
+import { type RunningSimulator, startSimulator } from "../simulator/index.ts";
+import { registerDataPlane } from "./register.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const OPERATOR_CRDS = resolve(here, "../../config/crd");
+export const OPERATOR_NAMESPACE = "k8ssandra-operator";
+
+export interface EnvironmentOptions {
+  /** Folder with cass-operator's CRDs (CassandraDatacenter, CassandraTask). */
+  cassOperatorCRDs: string;
+  /** Names of the control plane and the data planes; default control-plane, east, west. */
+  names?: { controlPlane: string; dataPlanes: string[] };
+  /** How long the simulated cass-operator keeps a datacenter Updating; default 0. */
+  readyDelayMs?: number;
+  /** Register the data planes with ClientConfigs right away (default true). */
+  register?: boolean;
+  clusterProbeIntervalMs?: number;
+  logger?: Logger;
+  progress?: (line: string) => void;
+}
+
+export interface Running {
+  operator: Operator;
+  stop: AbortController;
+  done: Promise<void>;
+}
+
+export interface LocalEnvironment {
+  controlPlane: TestCluster;
+  dataPlanes: TestCluster[];
+  /** The operator in control-plane mode, on the control plane. */
+  operator: Operator;
+  /** The operator in data-plane mode, one per data plane (Stargates). */
+  dataPlaneOperators: Running[];
+  simulators: RunningSimulator[];
+  /** An admin client of the control plane, for applying objects. */
+  admin: RestClient;
+  register(plane: TestCluster): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function run(operator: Operator): Running {
+  const stop = new AbortController();
+  const done = operator.start(stop.signal);
+  done.catch(() => {});
+  return { operator, stop, done };
+}
+
+async function ensureNamespace(kubeconfig: KubeConfig, name: string): Promise<void> {
+  const c = await RestClient.fromKubeConfig(kubeconfig);
+  try {
+    await c.create<Namespace>({ apiVersion: "v1", kind: "Namespace", metadata: { name } }).catch(() => undefined);
+  } finally {
+    await c.close();
+  }
+}
+
+export async function startLocalEnvironment(options: EnvironmentOptions): Promise<LocalEnvironment> {
+  const say = options.progress ?? (() => {});
+  const names = options.names ?? { controlPlane: "control-plane", dataPlanes: ["east", "west"] };
+  say(`starting clusters ${[names.controlPlane, ...names.dataPlanes].join(", ")} on loopback`);
+  const clusters = await startClusters(1 + names.dataPlanes.length, { names: [names.controlPlane, ...names.dataPlanes] });
+  const [controlPlane, ...dataPlanes] = clusters as [TestCluster, ...TestCluster[]];
+  const running: Running[] = [];
+  const simulators: RunningSimulator[] = [];
+  let admin: RestClient | undefined;
+  const stopAll = async () => {
+    for (const r of running) r.stop.abort();
+    await Promise.allSettled(running.map((r) => r.done));
+    await Promise.allSettled(simulators.map((s) => s.stop()));
+    await admin?.close();
+    await stopClusters(clusters);
+  };
+  try {
+    say("installing CRDs: K8ssandra's everywhere, cass-operator's in the data planes");
+    await controlPlane.installCRDs([OPERATOR_CRDS]);
+    await Promise.all(dataPlanes.map((c) => c.installCRDs([OPERATOR_CRDS, options.cassOperatorCRDs])));
+    await Promise.all(clusters.map((c) => ensureNamespace(c.kubeconfig, OPERATOR_NAMESPACE)));
+
+    say("starting the operator (control plane) and, in each data plane, the operator (data plane) and the cass-operator simulator");
+    const operator = await createOperator({
+      kubeconfig: controlPlane.kubeconfig,
+      controlPlane: true,
+      clientConfigNamespace: OPERATOR_NAMESPACE,
+      clusterProbeIntervalMs: options.clusterProbeIntervalMs ?? 1000,
+      logger: options.logger,
+    });
+    running.push(run(operator));
+    for (const plane of dataPlanes) {
+      running.push(run(await createOperator({ kubeconfig: plane.kubeconfig, controlPlane: false, logger: options.logger })));
+      simulators.push(await startSimulator(plane.kubeconfig, { readyDelayMs: options.readyDelayMs ?? 0 }));
+    }
+    admin = await RestClient.fromKubeConfig(controlPlane.kubeconfig);
+    const register = async (plane: TestCluster) => {
+      say(`registering ${plane.name} with a ClientConfig`);
+      await registerDataPlane(controlPlane, plane, OPERATOR_NAMESPACE);
+    };
+    if (options.register ?? true) for (const plane of dataPlanes) await register(plane);
+    return {
+      controlPlane,
+      dataPlanes,
+      operator,
+      dataPlaneOperators: running.slice(1),
+      simulators,
+      admin,
+      register,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
