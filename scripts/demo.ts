@@ -1,28 +1,26 @@
-// The main job on a local default: three clusters on loopback (control plane, east, west), the real cass-operator
-// CRDs in the data planes, and how to reach each. Ctrl-C stops everything.
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startClusters, stopClusters } from "@operator-ts/runtime/envtest";
+// `make demo`: the K8ssandra operator on three local clusters (control plane, east, west). Ctrl-C tears it all down.
+//   --exit-when-ready   stop once the K8ssandraCluster is Ready (what CI and the demo's test use)
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { runDemo } from "../packages/k8ssandra-operator/src/dev/demo.ts";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = resolve(import.meta.dirname, "..");
+const { values } = parseArgs({
+  options: {
+    "exit-when-ready": { type: "boolean", default: false },
+    "ready-delay-ms": { type: "string", default: "3000" },
+  },
+});
 const sharedCrds = process.env.OPERATOR_TS_SHARED_CRDS ?? join(root, "..", "shared", "crds");
 
-const started = Date.now();
-console.log("demo: starting clusters control-plane, east and west on loopback");
-const clusters = await startClusters(3, { names: ["control-plane", "east", "west"] });
-await Promise.all(clusters.slice(1).map((c) => c.installCRDs([join(sharedCrds, "cass-operator")])));
-console.log(`demo: 3 clusters ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-for (const c of clusters) {
-  const file = join(root, ".envtest", `${c.name}.kubeconfig`);
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, c.kubeconfigYaml, { mode: 0o600 });
-  console.log(`  ${c.name.padEnd(14)} ${c.server}   kubectl --kubeconfig ${file} get ns`);
+try {
+  await runDemo({
+    cassOperatorCRDs: join(sharedCrds, "cass-operator"),
+    workDir: join(root, ".envtest"),
+    readyDelayMs: Number(values["ready-delay-ms"]),
+    exitWhenReady: values["exit-when-ready"],
+  });
+} catch (err) {
+  process.stderr.write(`demo failed: ${(err as Error).message}\n`);
+  process.exitCode = 1;
 }
-console.log("demo: press Ctrl-C to stop the clusters");
-await new Promise<void>((done) => {
-  process.once("SIGINT", done);
-  process.once("SIGTERM", done);
-});
-await stopClusters(clusters);
-console.log("demo: stopped");
