@@ -43,7 +43,9 @@ describe("create-clientconfig between two real clusters", () => {
   const ns = "k8ssandra-operator";
 
   beforeAll(async () => {
-    [control, east] = await startClusters(2, { names: ["control", "east"], crds: [crdDir, cassOperatorCRDs()] });
+    const clusters = await startClusters(2, { names: ["control", "east"], crds: [crdDir, cassOperatorCRDs()] });
+    control = clusters[0]!;
+    east = clusters[1]!;
     admin = { control: await RestClient.fromKubeConfig(control.kubeconfig), east: await RestClient.fromKubeConfig(east.kubeconfig) };
   });
 
