@@ -76,6 +76,8 @@ export function buildProgram(): Command {
         });
       } catch (err) {
         fail("run", err);
+        // A manager that failed half-way may leave sockets or timers behind; the operator must not linger.
+        process.exit(1);
       }
     });
 
