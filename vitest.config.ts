@@ -14,6 +14,7 @@ export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     pool: "forks",
     // Operators log JSON lines at info; tests keep warnings and errors unless LOG_LEVEL asks for more.
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },

@@ -47,6 +47,18 @@ describe("one manager, one queue, three real clusters", () => {
     expect(seen.some((r) => r.cluster === "east" && r.name === "in-home")).toBe(false);
   });
 
+  it("engages the clusters already there when a controller is registered later", async () => {
+    const late: ClusterRequest[] = [];
+    await mcControllerManagedBy(mcm)
+      .named("late-controller")
+      .watches(ConfigMap, forCluster(handler.enqueueRequestForObject<ConfigMap>()), { clusters: allClusters })
+      .complete(async (req) => void late.push(req));
+    await mcm.getCluster("east").client.create(cm("for-the-late-controller"));
+    await eventually(() => late.some((r) => r.cluster === "east" && r.name === "for-the-late-controller"), "late controller sees east");
+    // It also got the objects that existed before it, from its informers' initial lists.
+    await eventually(() => late.some((r) => r.cluster === "east" && r.name === "in-east"), "initial list replayed");
+  });
+
   it("watches a cluster added after start, and stops watching it once removed, releasing its sockets and timers", async () => {
     const before = handles();
     await mcm.addCluster("west", west.kubeconfig); // resolves once its watches synced
