@@ -1,9 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { ConfigMap, type Client, Deployment, Event, isNotFound, Manager, type Reader, Service } from "@operator-ts/runtime";
+import { ConfigMap, type Client, Deployment, Event, isNotFound, Manager, type Reader, Secret, Service } from "@operator-ts/runtime";
 import { startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CassandraDatacenter, Stargate } from "../src/api/index.ts";
+import { CassandraDatacenter, CONFIG_SECRET_KEY, Stargate } from "../src/api/index.ts";
 import { setupStargateController } from "../src/controllers/stargate.ts";
+import { cassandraYamlOf } from "../src/controllers/stargate-resources.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
 
 const crdDir = fileURLToPath(new URL("../config/crd", import.meta.url));
@@ -54,10 +55,15 @@ function datacenter(ns: string, name: string, racks: string[]): CassandraDatacen
       size: 3,
       storageConfig: { cassandraDataVolumeClaimSpec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
       racks: racks.map((r) => ({ name: r })),
-      // The CRD types spec.config as base64 (format: byte), and the API server holds manifests to it.
-      config: Buffer.from(JSON.stringify({ "cassandra-yaml": { num_tokens: 16, native_transport_max_concurrent_connections: 100 } })).toString("base64") as never,
+      // As the K8ssandraCluster controller writes it: the CRD types spec.config as bytes, configSecret is the usable form.
+      configSecret: `${name}-config`,
     },
   };
+}
+
+function configSecret(ns: string, dc: string): Secret {
+  const config = { "cassandra-yaml": { num_tokens: 16, native_transport_max_concurrent_connections: 100 } };
+  return { apiVersion: "v1", kind: "Secret", metadata: { name: `${dc}-config`, namespace: ns }, stringData: { [CONFIG_SECRET_KEY]: JSON.stringify(config) } };
 }
 
 function stargate(ns: string, name: string, dc: string, size: number): Stargate {
@@ -78,6 +84,17 @@ async function setDeploymentStatus(client: Client, reader: Reader, ns: string, n
 }
 
 const env = (d: Deployment) => Object.fromEntries((d.spec!.template.spec!.containers[0]!.env ?? []).map((e) => [e.name, e.value]));
+
+describe("the datacenter configuration Stargate reads", () => {
+  it("is found as an object, as JSON, and as base64 JSON (spec.config is bytes in the CRD)", () => {
+    const config = { "cassandra-yaml": { rpc_keepalive: true } };
+    expect(cassandraYamlOf(config)).toEqual({ rpc_keepalive: true });
+    expect(cassandraYamlOf(JSON.stringify(config))).toEqual({ rpc_keepalive: true });
+    expect(cassandraYamlOf(Buffer.from(JSON.stringify(config)).toString("base64"))).toEqual({ rpc_keepalive: true });
+    expect(cassandraYamlOf("not json")).toBeUndefined();
+    expect(cassandraYamlOf(undefined)).toBeUndefined();
+  });
+});
 
 describe("Stargate controller on a real API server", () => {
   let cluster: TestCluster;
@@ -115,6 +132,7 @@ describe("Stargate controller on a real API server", () => {
   });
 
   it("creates one Deployment per rack, the Service and the ConfigMap once the datacenter exists, all owned by the Stargate", async () => {
+    await client.create(configSecret(ns, "dc1"));
     await client.create(datacenter(ns, "dc1", ["r1", "r2"]));
     const sg = await getSg();
     const [d1, d2] = await eventually(async () => {

@@ -335,14 +335,14 @@ function yamlOf(obj: Json): string {
 }
 
 /**
- * The datacenter's cassandra.yaml settings. The CassandraDatacenter CRD types spec.config as a base64 string
- * (`format: byte`), which current API servers enforce, while older manifests hold an object: both are read.
+ * The cassandra.yaml section of a datacenter configuration: an object, or JSON (as in spec.configSecret's Secret, or
+ * base64 in spec.config, which the CRD types as bytes).
  */
-export function datacenterCassandraYaml(dc: CassandraDatacenter): Json | undefined {
-  let config: unknown = dc.spec.config;
+export function cassandraYamlOf(config: unknown): Json | undefined {
   if (typeof config === "string") {
     try {
-      config = JSON.parse(Buffer.from(config, "base64").toString("utf8"));
+      const text = /^\s*\{/.test(config) ? config : Buffer.from(config, "base64").toString("utf8");
+      config = JSON.parse(text);
     } catch {
       return undefined;
     }
@@ -352,8 +352,7 @@ export function datacenterCassandraYaml(dc: CassandraDatacenter): Json | undefin
 }
 
 /** The settings of the datacenter's cassandra.yaml that Stargate nodes need, mounted at /config. */
-export function desiredConfigMap(sg: Stargate, dc: CassandraDatacenter): ConfigMap {
-  const cassandraYaml = datacenterCassandraYaml(dc);
+export function desiredConfigMap(sg: Stargate, dc: CassandraDatacenter, cassandraYaml: Json | undefined): ConfigMap {
   return {
     apiVersion: "v1",
     kind: "ConfigMap",

@@ -17,12 +17,15 @@ import {
   log,
   type Manager,
   Patch,
+  type Reader,
   type Request,
   type Result,
+  Secret,
   Service,
 } from "@operator-ts/runtime";
-import { CassandraDatacenter, Stargate, type StargateStatus } from "../api/index.ts";
+import { CassandraDatacenter, CONFIG_SECRET_KEY, Stargate, type StargateStatus } from "../api/index.ts";
 import {
+  cassandraYamlOf,
   desiredConfigMap,
   desiredDeployments,
   desiredService,
@@ -57,10 +60,12 @@ type Progress = NonNullable<StargateStatus["progress"]>;
  */
 export class StargateReconciler {
   private readonly client: Client;
+  private readonly apiReader: Reader;
   private readonly recorder: EventRecorder;
 
-  constructor(client: Client, recorder: EventRecorder) {
+  constructor(client: Client, apiReader: Reader, recorder: EventRecorder) {
     this.client = client;
+    this.apiReader = apiReader;
     this.recorder = recorder;
   }
 
@@ -99,7 +104,7 @@ export class StargateReconciler {
     let deployments: Deployment[];
     let service: Service;
     try {
-      await this.apply(sg, desiredConfigMap(sg, dc));
+      await this.apply(sg, desiredConfigMap(sg, dc, await this.cassandraYaml(dc)));
       deployments = [];
       for (const desired of desiredDeployments(sg, dc)) deployments.push(await this.apply(sg, desired));
       await this.deleteStale(sg, new Set(deployments.map((d) => d.metadata!.name!)));
@@ -125,6 +130,24 @@ export class StargateReconciler {
       `${counts.readyReplicasRatio} Stargate replicas ready`,
     );
     if (!running) logger.debug({ ready: counts.readyReplicasRatio }, "waiting for Stargate replicas");
+  }
+
+  /**
+   * The datacenter's cassandra.yaml settings, from spec.config or the Secret spec.configSecret names. That Secret is
+   * read uncached (watching every Secret of the cluster for it would cost more than it saves): a new configuration
+   * changes the datacenter too, whose watch brings us back.
+   */
+  private async cassandraYaml(dc: CassandraDatacenter): Promise<Record<string, unknown> | undefined> {
+    if (dc.spec.config) return cassandraYamlOf(dc.spec.config);
+    if (!dc.spec.configSecret) return undefined;
+    try {
+      const secret = await this.apiReader.get(Secret, { namespace: dc.metadata.namespace, name: dc.spec.configSecret });
+      const data = secret.data?.[CONFIG_SECRET_KEY];
+      return data ? cassandraYamlOf(Buffer.from(data, "base64").toString("utf8")) : undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   private counts(sg: Stargate, deployments: Deployment[]) {
@@ -223,7 +246,7 @@ export async function setupStargateController(mgr: Manager): Promise<void> {
     return;
   }
   await mgr.cache.indexField(Stargate, DATACENTER_REF_INDEX, (sg) => [sg.spec.datacenterRef.name]);
-  const reconciler = new StargateReconciler(mgr.client, mgr.getEventRecorderFor(STARGATE_CONTROLLER));
+  const reconciler = new StargateReconciler(mgr.client, mgr.apiReader, mgr.getEventRecorderFor(STARGATE_CONTROLLER));
   const toStargates = handler.enqueueRequestsFromMapFunc<CassandraDatacenter>(async (dc) => {
     const list = await mgr.cache.list(Stargate, { namespace: dc.metadata.namespace, matchingFields: { [DATACENTER_REF_INDEX]: dc.metadata.name! } });
     return list.items.map((sg) => ({ namespace: sg.metadata.namespace, name: sg.metadata.name! }));
