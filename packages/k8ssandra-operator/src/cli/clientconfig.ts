@@ -150,6 +150,10 @@ export async function createClientConfig(options: CreateClientConfigOptions): Pr
   } finally {
     await src.close();
   }
+  // RBAC takes a moment to reach the API server's authorizer: register the cluster only once its identity is allowed
+  // what the control plane will do there, so the operator never starts on a credential that is refused.
+  await waitUntilAllowed(kubeconfigYaml, dcNamespaces);
+  say(`${srcName}: the new identity holds its permissions`);
 
   const dest = await RestClient.fromKubeConfig(options.dest, { userAgent: "k8ssandra-operator-create-clientconfig" });
   try {
@@ -174,6 +178,33 @@ export async function createClientConfig(options: CreateClientConfigOptions): Pr
     await dest.close();
   }
   return { contextName, namespace, clientConfigName: objectName, secretName, serviceAccount, tokenExpiresAt, actions };
+}
+
+async function waitUntilAllowed(kubeconfigYaml: string, namespaces: string[], timeoutMs = 20_000): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfigYaml);
+  const client = await RestClient.fromKubeConfig(kc, { userAgent: "k8ssandra-operator-create-clientconfig" });
+  const checks = [
+    { verb: "list", group: "cassandra.datastax.com", resource: "cassandradatacenters" },
+    ...namespaces.map((namespace) => ({ verb: "get", group: "", resource: "secrets", namespace })),
+  ];
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (const attributes of checks) {
+      for (;;) {
+        const review = await client.transport.request<{ status: { allowed: boolean } }>("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
+          body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: attributes } },
+        });
+        if (review.status.allowed) break;
+        if (Date.now() > deadline) {
+          throw new Error(`the new service account is still not allowed to ${attributes.verb} ${attributes.resource} after ${timeoutMs / 1000}s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } finally {
+    await client.close();
+  }
 }
 
 async function ensureNamespace(client: RestClient, name: string): Promise<"created" | "exists"> {

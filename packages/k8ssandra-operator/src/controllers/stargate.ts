@@ -40,7 +40,6 @@ export {
   desiredConfigMap,
   desiredDeployments,
   desiredService,
-  quantityValue,
   serviceName,
   STARGATE_DEPLOYMENT_LABEL,
   STARGATE_LABEL,

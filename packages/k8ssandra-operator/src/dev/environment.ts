@@ -10,10 +10,11 @@ import { type Logger, Namespace, RestClient } from "@operator-ts/runtime";
 import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { createOperator, type Operator } from "../operator.ts";
 import { type RunningSimulator, startSimulator } from "../simulator/index.ts";
-import { registerDataPlane } from "./register.ts";
+import { applyManifests, registerDataPlane } from "./register.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const OPERATOR_CRDS = resolve(here, "../../config/crd");
+const RBAC = resolve(here, "../../config/rbac");
 export const OPERATOR_NAMESPACE = "k8ssandra-operator";
 
 export interface EnvironmentOptions {
@@ -25,6 +26,11 @@ export interface EnvironmentOptions {
   readyDelayMs?: number;
   /** Register the data planes with ClientConfigs right away (default true). */
   register?: boolean;
+  /**
+   * Run each operator as the k8ssandra-operator service account with the RBAC of config/rbac for its mode, instead of
+   * as cluster admin: the proof that the shipped permissions are enough.
+   */
+  asServiceAccount?: boolean;
   clusterProbeIntervalMs?: number;
   logger?: Logger;
   progress?: (line: string) => void;
@@ -87,10 +93,15 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
     await controlPlane.installCRDs([OPERATOR_CRDS]);
     await Promise.all(dataPlanes.map((c) => c.installCRDs([OPERATOR_CRDS, options.cassOperatorCRDs])));
     await Promise.all(clusters.map((c) => ensureNamespace(c.kubeconfig, OPERATOR_NAMESPACE)));
+    const identity = async (c: TestCluster, mode: "control-plane" | "data-plane"): Promise<KubeConfig> => {
+      if (!options.asServiceAccount) return c.kubeconfig;
+      await applyManifests(c.kubeconfig, [resolve(RBAC, "common"), resolve(RBAC, mode)]);
+      return c.serviceAccountKubeConfig(OPERATOR_NAMESPACE, "k8ssandra-operator", { contextName: c.name });
+    };
 
     say("starting the operator (control plane) and, in each data plane, the operator (data plane) and the cass-operator simulator");
     const operator = await createOperator({
-      kubeconfig: controlPlane.kubeconfig,
+      kubeconfig: await identity(controlPlane, "control-plane"),
       controlPlane: true,
       clientConfigNamespace: OPERATOR_NAMESPACE,
       clusterProbeIntervalMs: options.clusterProbeIntervalMs ?? 1000,
@@ -98,7 +109,7 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
     });
     running.push(run(operator));
     for (const plane of dataPlanes) {
-      running.push(run(await createOperator({ kubeconfig: plane.kubeconfig, controlPlane: false, logger: options.logger })));
+      running.push(run(await createOperator({ kubeconfig: await identity(plane, "data-plane"), controlPlane: false, logger: options.logger })));
       simulators.push(await startSimulator(plane.kubeconfig, { readyDelayMs: options.readyDelayMs ?? 0 }));
     }
     admin = await RestClient.fromKubeConfig(controlPlane.kubeconfig);

@@ -93,8 +93,10 @@ export class CrossClusterOwnership {
     owner: KubeObject,
     ownerCluster: string,
     types: ResourceType[],
-    options: { clusters?: string[]; extraLabels?: Record<string, string> } = {},
+    options: { clusters?: string[]; extraLabels?: Record<string, string>; namespaces?: string[] } = {},
   ): Promise<CleanupResult> {
+    // With namespaces, each list stays inside them: an identity allowed only there is then enough.
+    const scopes = options.namespaces?.length ? [...new Set(options.namespaces)] : [undefined];
     const clusters = options.clusters ?? mcm.clusterNames();
     // extraLabels narrow the selection, e.g. to the children this operator made among others carrying owner labels.
     const selector = { ...this.labelsFor(owner, ownerCluster), ...options.extraLabels };
@@ -108,11 +110,15 @@ export class CrossClusterOwnership {
           for (const type of types) {
             // Read from the API server: a cache may not watch this kind, and a stale read would end cleanup early.
             // A kind this cluster does not serve has no children here; the other kinds still do.
-            const list = await cluster.apiReader.list(type, { labelSelector: selector }).catch((err: unknown) => {
-              if (client.isNoMatch(err)) return { items: [] as KubeObject[] };
-              throw err;
-            });
-            for (const item of list.items) {
+            const items: KubeObject[] = [];
+            for (const namespace of scopes) {
+              const list = await cluster.apiReader.list(type, { labelSelector: selector, namespace }).catch((err: unknown) => {
+                if (client.isNoMatch(err)) return { items: [] as KubeObject[] };
+                throw err;
+              });
+              items.push(...list.items);
+            }
+            for (const item of items) {
               remaining++;
               if (item.metadata?.deletionTimestamp) continue;
               await cluster.client.delete({ ...item, apiVersion: type.apiVersion, kind: type.kind }).catch((err: unknown) => {

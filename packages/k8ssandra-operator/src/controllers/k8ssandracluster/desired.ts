@@ -4,6 +4,7 @@ import {
   type CassandraDatacenterTemplate,
   cleanupForKubernetes,
   CONFIG_SECRET_KEY,
+  quantityValue,
   type K8ssandraCluster,
   SKIP_USER_CREATION_ANNOTATION,
   Stargate,
@@ -47,16 +48,6 @@ export function mergeTemplates<T>(base: T | undefined, override: T | undefined):
   return out as T;
 }
 
-const UNITS: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, "": 1 };
-
-/** A Kubernetes quantity ("512Mi", "1G", 268435456) in bytes, as cass-operator's config builder wants heap sizes. */
-export function quantityToBytes(q: string | number): number {
-  if (typeof q === "number") return q;
-  const m = /^(\d+(?:\.\d+)?)([KMGT]i|[kKMGT])?$/.exec(q.trim());
-  if (!m) throw new Error(`"${q}" is not a quantity of bytes`);
-  return Math.round(Number(m[1]) * UNITS[m[2] ?? ""]!);
-}
-
 function majorVersion(version: string): number {
   return Number(version.split(".")[0]);
 }
@@ -69,8 +60,8 @@ export function datacenterConfig(config: DatacenterTemplate["config"], serverVer
   const jvmSection: Record<string, unknown> = {};
   const initial = jvm?.heap_initial_size ?? jvm?.heapSize;
   const max = jvm?.heap_max_size ?? jvm?.heapSize;
-  if (initial !== undefined) jvmSection.initial_heap_size = quantityToBytes(initial as string);
-  if (max !== undefined) jvmSection.max_heap_size = quantityToBytes(max as string);
+  if (initial !== undefined) jvmSection.initial_heap_size = quantityValue(initial as string);
+  if (max !== undefined) jvmSection.max_heap_size = quantityValue(max as string);
   const extra = Array.isArray(jvm?.additionalOptions) ? [...(jvm.additionalOptions as string[])] : [];
   const modern = majorVersion(serverVersion) >= 4;
   // K8ssandra always lets replication change while ranges move on Cassandra 4+, so DCs can be added and removed.

@@ -7,7 +7,7 @@ import { K8ssandraClusterReconciler } from "./reconciler.ts";
 export { K8ssandraClusterReconciler } from "./reconciler.ts";
 export * from "./labels.ts";
 export { CASSANDRA_INITIALIZED, CLUSTERS_REACHABLE, READY, SPEC_VALID, UNSUPPORTED_FIELDS } from "./status.ts";
-export { desiredDatacenter, desiredStargate, quantityToBytes, stargateName, superuserSecretName } from "./desired.ts";
+export { desiredDatacenter, desiredStargate, stargateName, superuserSecretName } from "./desired.ts";
 
 const replicatedSecret: Predicate<Secret> = {
   create: (e) => Boolean(e.object.metadata?.labels?.[REPLICATED_BY_LABEL]),

@@ -298,9 +298,12 @@ export class K8ssandraClusterReconciler {
     for (const dc of datacentersOf(k8c)) contexts.add(contextOf(dc));
     for (const entry of Object.values(k8c.status?.datacenters ?? {})) contexts.add(entry.contextName ?? "");
     const reachable = [...contexts].filter((c) => this.mcm.hasCluster(c));
+    // Listing stays in the namespaces this K8ssandraCluster uses: a data-plane identity may read Secrets only there.
+    const namespaces = [k8c.metadata.namespace!, ...datacentersOf(k8c).map((dc) => namespaceOf(k8c, dc))];
     const result = await ownership.deleteChildren(this.mcm, k8c, "", [Stargate, CassandraDatacenter, Secret], {
       clusters: reachable,
       extraLabels: { [MANAGED_BY_LABEL]: OPERATOR_NAME },
+      namespaces,
     });
     if (result.remaining > 0 || result.unreachable.length) {
       log.fromContext().info({ remaining: result.remaining, unreachable: result.unreachable }, "waiting for children to be deleted");

@@ -1,5 +1,6 @@
 import type { K8ssandraCluster } from "../../api/index.ts";
-import { contextOf, datacentersOf, quantityToBytes } from "./desired.ts";
+import { quantityValue } from "../../api/index.ts";
+import { contextOf, datacentersOf } from "./desired.ts";
 
 export interface Validation {
   /** Problems only the user can fix: the spec is not reconciled until they are. */
@@ -27,7 +28,7 @@ export function validate(k8c: K8ssandraCluster, knownContext: (name: string) => 
     for (const key of ["heapSize", "heap_initial_size", "heap_max_size"]) {
       if (jvm[key] === undefined) continue;
       try {
-        quantityToBytes(jvm[key] as string);
+        quantityValue(jvm[key] as string);
       } catch (err) {
         errors.push(`spec.cassandra.datacenters[${i}].config.jvmOptions.${key}: ${(err as Error).message}`);
       }
