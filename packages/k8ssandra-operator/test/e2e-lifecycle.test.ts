@@ -98,6 +98,8 @@ describe("K8ssandra operator end to end on three real clusters", () => {
     // Stargate follows each datacenter once it is Ready.
     await eventually(() => env.operator.mcm.getCluster("east").apiReader.get(Stargate, { namespace: NS, name: "demo-dc1-stargate" }), "stargate in east");
     await eventually(() => env.operator.mcm.getCluster("west").apiReader.get(Stargate, { namespace: NS, name: "demo-dc2-stargate" }), "stargate in west");
+    // The data-plane operators run the Stargates; their status comes back into the K8ssandraCluster's.
+    await eventually(async () => (await k8c()).status?.datacenters?.dc2?.stargate?.progress === "Running", "Stargate Running in status");
   });
 
   it("scales a datacenter, adds a third one, and removes it with cass-operator's decommission annotation", async () => {

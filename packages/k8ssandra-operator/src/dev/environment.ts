@@ -110,7 +110,7 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
     running.push(run(operator));
     for (const plane of dataPlanes) {
       running.push(run(await createOperator({ kubeconfig: await identity(plane, "data-plane"), controlPlane: false, logger: options.logger })));
-      simulators.push(await startSimulator(plane.kubeconfig, { readyDelayMs: options.readyDelayMs ?? 0 }));
+      simulators.push(await startSimulator(plane.kubeconfig, { readyDelayMs: options.readyDelayMs ?? 0, stargateDeployments: true }));
     }
     admin = await RestClient.fromKubeConfig(controlPlane.kubeconfig);
     const register = async (plane: TestCluster) => {

@@ -11,3 +11,4 @@ export {
   startSimulator,
 } from "./simulator.ts";
 export { desiredNodes, invalidSpec, type SimulatedNode } from "./topology.ts";
+export { DEPLOYMENT_SIMULATOR_NAME, setupStargateDeploymentSimulator } from "./deployments.ts";

@@ -28,6 +28,7 @@ import {
   seedServiceName,
 } from "../api/index.ts";
 import { type ChangeKind, changeKind, readyStatus, timestamp, updatingStatus } from "./status.ts";
+import { setupStargateDeploymentSimulator } from "./deployments.ts";
 import { desiredNodes, invalidSpec, type SimulatedNode } from "./topology.ts";
 
 export interface CassOperatorSimulatorOptions {
@@ -38,6 +39,8 @@ export interface CassOperatorSimulatorOptions {
    * so that seeds can be found by label as K8ssandra finds them. They never run: no scheduler picks them up. Default true.
    */
   pods?: boolean;
+  /** startSimulator only: also report Stargate's Deployments ready, as a kubelet would (see deployments.ts). */
+  stargateDeployments?: boolean;
 }
 
 export const SIMULATOR_NAME = "cass-operator-simulator";
@@ -307,6 +310,7 @@ export async function startSimulator(kubeconfig: KubeConfig | string, options: C
   }
   const manager = await Manager.create({ kubeconfig: config });
   const simulator = await setupCassOperatorSimulator(manager, options);
+  if (options.stargateDeployments) await setupStargateDeploymentSimulator(manager);
   const abort = new AbortController();
   const done = manager.start(abort.signal);
   // A failure surfaces through done and stop(); it must not also count as unhandled meanwhile.
