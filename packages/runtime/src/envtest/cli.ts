@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // operator-ts-envtest: builds or finds the test binaries (like setup-envtest), and starts local clusters by hand.
-import { writeFile } from "node:fs/promises";
+import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ensureAssets, startClusters, stopClusters } from "./index.ts";
+import { cacheRoot, ensureAssets, startClusters, stopClusters } from "./index.ts";
 
 const usage = `usage:
   operator-ts-envtest setup [--controller-manager]      build (once) and print the folder for KUBEBUILDER_ASSETS
@@ -29,7 +29,20 @@ async function main() {
   }
   if (command === "setup") {
     const assets = await ensureAssets({ withControllerManager: values["controller-manager"] });
-    console.log(join(assets.kubeApiserver, ".."));
+    // One folder with every binary, as setup-envtest prints it, so that KUBEBUILDER_ASSETS=$(... setup) works.
+    const dir = join(cacheRoot(), "envtest", `assets-${assets.kubernetesVersion}`);
+    await mkdir(dir, { recursive: true });
+    const links: [string, string | undefined][] = [
+      ["kube-apiserver", assets.kubeApiserver],
+      ["etcd", assets.etcd],
+      ["kube-controller-manager", assets.kubeControllerManager],
+    ];
+    for (const [name, target] of links) {
+      if (!target || target === join(dir, name)) continue;
+      await rm(join(dir, name), { force: true });
+      await symlink(target, join(dir, name));
+    }
+    console.log(dir);
     return;
   }
   if (command === "start") {
