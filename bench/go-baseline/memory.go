@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cluster"
+)
+
+// dropManagedFields is the transform of the "with transform" rows, written out as the TS side writes it.
+func dropManagedFields(obj any) (any, error) {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
+}
+
+// runMemory: RSS of a Cluster (cache, client, mapper) before and after its ConfigMap informer has synced the
+// objects already in the cluster, each reading taken after a full GC with freed memory handed back to the OS.
+func runMemory(path string, p Params) {
+	cl, err := cluster.New(restConfig(path), func(o *cluster.Options) {
+		if p.Transform {
+			o.Cache = cache.Options{DefaultTransform: dropManagedFields}
+		}
+	})
+	if err != nil {
+		fail(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rssBefore, heapBefore := settledMemory()
+	go func() {
+		if err := cl.Start(ctx); err != nil {
+			fail(err)
+		}
+	}()
+	t0 := nowMs()
+	inf, err := cl.GetCache().GetInformer(ctx, &corev1.ConfigMap{})
+	if err != nil {
+		fail(err)
+	}
+	// GetInformer returns at once while the cache is still starting; this waits for start and sync.
+	if !cl.GetCache().WaitForCacheSync(ctx) {
+		fail(fmt.Errorf("cache did not sync"))
+	}
+	syncMs := nowMs() - t0
+	// Counted from the store's keys: a List would deep-copy every object and muddy the reading.
+	objects := -1
+	if sii, ok := inf.(toolscache.SharedIndexInformer); ok {
+		objects = len(sii.GetStore().ListKeys())
+	}
+	atSync := rssBytes()
+	rssAfter, heapAfter := settledMemory()
+	emit("result", map[string]any{
+		"objects":    objects,
+		"rssBefore":  rssBefore,
+		"rssAfter":   rssAfter,
+		"heapBefore": heapBefore,
+		"heapAfter":  heapAfter,
+		"rssAtSync":  atSync,
+		"syncMs":     syncMs,
+		"cpuSeconds": cpuSeconds(),
+	})
+}

@@ -1,0 +1,127 @@
+// What every scenario of the harness is given: the mode's sizes, the programs to run, and where to say things.
+import { join } from "node:path";
+import { type Impl, Program } from "./proc.ts";
+import type { Summary } from "./stats.ts";
+
+export interface Config {
+  mode: "quick" | "full";
+  /** Repetitions of each A/B pair. */
+  reps: number;
+  /** Repetitions where one repetition is expensive (100,000-object memory readings, K8ssandra create -> Ready). */
+  heavyReps: number;
+  workers: number;
+  concurrency: number;
+  throughputCount: number;
+  idle: { count: number; rate: number };
+  memoryCounts: number[];
+  coldStartCount: number;
+  multicluster: { clusters: number; perCluster: number }[];
+  k8ssandra: { idleClusters: number; settleMs: number; idleWindowMs: number };
+}
+
+export const QUICK: Config = {
+  mode: "quick",
+  reps: 3,
+  heavyReps: 2,
+  workers: 8,
+  concurrency: 32,
+  throughputCount: 2000,
+  idle: { count: 100, rate: 20 },
+  memoryCounts: [10_000],
+  coldStartCount: 10_000,
+  multicluster: [{ clusters: 3, perCluster: 500 }],
+  k8ssandra: { idleClusters: 50, settleMs: 5_000, idleWindowMs: 15_000 },
+};
+
+export const FULL: Config = {
+  mode: "full",
+  reps: 5,
+  heavyReps: 3,
+  workers: 8,
+  concurrency: 32,
+  throughputCount: 10_000,
+  idle: { count: 400, rate: 20 },
+  memoryCounts: [10_000, 100_000],
+  coldStartCount: 10_000,
+  multicluster: [
+    { clusters: 2, perCluster: 2000 },
+    { clusters: 5, perCluster: 2000 },
+  ],
+  k8ssandra: { idleClusters: 50, settleMs: 10_000, idleWindowMs: 30_000 },
+};
+
+/** One figure of the report, measured on one or both sides. */
+export interface Metric {
+  id: string;
+  scenario: string;
+  label: string;
+  unit: "ms" | "s" | "bytes" | "objects/s" | "%" | "cpu-s" | "count";
+  ts?: Summary;
+  go?: Summary;
+  /** TS/Go ratio at or below which the goal is met. */
+  goal?: number;
+  /** Shown in the table's notes column. */
+  note?: string;
+  /** Figures that have no TS/Go ratio: the API server's own limit, TS-only rows. */
+  kind?: "ratio" | "ts-only" | "reference";
+}
+
+export interface ScenarioOutcome {
+  id: string;
+  title: string;
+  runs: Record<string, unknown>[];
+  metrics: Metric[];
+  /** Why the scenario (or part of it) could not run. */
+  pending?: string;
+  seconds: number;
+}
+
+export interface Context {
+  config: Config;
+  goBinary: string;
+  say: (line: string) => void;
+  /** node --cpu-prof into this folder for the TS programs, when profiling. */
+  profileDir?: string;
+  /** Per-program deadline. */
+  timeoutMs: number;
+}
+
+const BENCH_DIR = join(import.meta.dirname, "..");
+
+/** Starts a scenario program of one side: node for TS (its own process, gc exposed), the cached binary for Go. */
+export function startProgram(ctx: Context, impl: Impl, scenario: string, kubeconfigs: string[], params: Record<string, unknown>): Program {
+  const argv = ["--kubeconfig", kubeconfigs.join(","), "--params", JSON.stringify(params)];
+  if (impl === "go") return new Program(`go ${scenario}`, ctx.goBinary, [scenario, ...argv]);
+  const prof = ctx.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${scenario}-${Date.now()}.cpuprofile`] : [];
+  return new Program(
+    `ts ${scenario}`,
+    process.execPath,
+    ["--conditions=operator-ts-source", "--expose-gc", ...prof, join(BENCH_DIR, "ts", `${scenario}.ts`), ...argv],
+    { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
+  );
+}
+
+export interface LoadgenResult {
+  firstMs: number;
+  lastMs: number;
+  count: number;
+  errors: number;
+  firstError?: string;
+}
+
+/** The shared load generator (a Go process of its own); resolves with its report once it has sent everything. */
+export async function loadgen(ctx: Context, kubeconfig: string, params: Record<string, unknown>): Promise<LoadgenResult> {
+  const p = new Program("loadgen", ctx.goBinary, ["loadgen", "--kubeconfig", kubeconfig, "--params", JSON.stringify({ concurrency: ctx.config.concurrency, ...params })]);
+  try {
+    const r = (await p.waitFor("result", ctx.timeoutMs)) as unknown as LoadgenResult;
+    if (r.errors > 0) throw new Error(`load generator: ${r.errors} of ${r.count} requests failed (first: ${r.firstError})`);
+    return r;
+  } finally {
+    await p.stop();
+  }
+}
+
+/** A/B order of repetition i: TS first on even repetitions, Go first on odd ones. */
+export function order(i: number): Impl[] {
+  return i % 2 === 0 ? ["ts", "go"] : ["go", "ts"];
+}

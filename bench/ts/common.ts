@@ -1,0 +1,77 @@
+// What every TS scenario program shares: its arguments, the protocol lines the harness reads, and process readings.
+// Each program mirrors the Go program of the same scenario in bench/go-baseline/ line for line.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+
+export const NAMESPACE = "bench";
+export const SENT_KEY = "bench.operator-ts.io/sent";
+export const RECONCILED_KEY = "bench.operator-ts.io/reconciled";
+
+/** The union of every scenario's parameters, as the harness sends them (bench/lib/protocol.ts). */
+export interface Params {
+  count: number;
+  workers: number;
+  transform?: boolean;
+  lateAddFraction?: number;
+  [key: string]: unknown;
+}
+
+export function args(): { kubeconfigs: string[]; params: Params } {
+  const { values } = parseArgs({ options: { kubeconfig: { type: "string" }, params: { type: "string", default: "{}" } } });
+  if (!values.kubeconfig) throw new Error("--kubeconfig is required");
+  return { kubeconfigs: values.kubeconfig.split(","), params: JSON.parse(values.params!) as Params };
+}
+
+export function loadKubeConfig(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+export function emit(event: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`BENCH ${JSON.stringify({ event, ...fields })}\n`);
+}
+
+export function fail(err: unknown): never {
+  emit("error", { message: err instanceof Error ? err.message : String(err) });
+  process.exit(1);
+}
+
+/** Epoch milliseconds with sub-millisecond precision, comparable with the Go programs' time.Now(). */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export function nowUs(): number {
+  return Math.round(nowMs() * 1000);
+}
+
+export function rssBytes(): number {
+  // Read as the Go side reads it, from /proc, rather than through process.memoryUsage() which walks the heap too.
+  const status = readFileSync("/proc/self/status", "utf8");
+  const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+  return kb ? Number(kb) * 1024 : process.memoryUsage.rss();
+}
+
+/** A full collection first (node runs with --expose-gc), twice so that weakly held and finalised objects go too. */
+export function settledMemory(): { rss: number; heap: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("run node with --expose-gc");
+  gc();
+  gc();
+  return { rss: rssBytes(), heap: process.memoryUsage().heapUsed };
+}
+
+export function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Runs main and reports a failure as a protocol line, so the harness shows the reason rather than a timeout. */
+export function run(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => fail(err),
+  );
+}

@@ -1,0 +1,39 @@
+// Memory: RSS of a Cluster (cache, client, mapper) before and after its ConfigMap informer has synced the objects
+// already in the cluster, each reading taken after full collections. Mirrors runMemory in bench/go-baseline/memory.go.
+import { Cluster, ConfigMap, type KubeObject } from "@operator-ts/runtime";
+import { args, cpuSeconds, emit, fail, loadKubeConfig, nowMs, rssBytes, run, settledMemory } from "./common.ts";
+
+/** The transform of the "with transform" rows, written out as the Go side writes it. */
+function dropManagedFields(obj: KubeObject): KubeObject {
+  if (obj.metadata) delete obj.metadata.managedFields;
+  return obj;
+}
+
+async function main(): Promise<void> {
+  const { kubeconfigs, params } = args();
+  const cluster = await Cluster.create(loadKubeConfig(kubeconfigs[0]!), {
+    cache: params.transform ? { defaultTransform: dropManagedFields } : {},
+  });
+  const before = settledMemory();
+  cluster.start(new AbortController().signal).catch(fail);
+  const t0 = nowMs();
+  const informer = await cluster.cache.getInformer(ConfigMap);
+  await informer.waitForSync();
+  const syncMs = nowMs() - t0;
+  // The store's own array of shared objects: a list through the Reader would deep-copy every one.
+  const objects = informer.listAll().length;
+  const atSync = rssBytes();
+  const after = settledMemory();
+  emit("result", {
+    objects,
+    rssBefore: before.rss,
+    rssAfter: after.rss,
+    heapBefore: before.heap,
+    heapAfter: after.heap,
+    rssAtSync: atSync,
+    syncMs,
+    cpuSeconds: cpuSeconds(),
+  });
+}
+
+run(main);
