@@ -37,6 +37,7 @@ export {
   type StatusWriter,
   type Writer,
 } from "./client/index.ts";
+export * as labels from "./labels/index.ts";
 export * as cache from "./cache/index.ts";
 export { type Cache, type CacheOptions, type Informer, InformerCache } from "./cache/index.ts";
 export { Cluster, type ClusterOptions } from "./cluster/index.ts";

@@ -1,71 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../src/api/object.ts";
-import {
-  fieldSelectorString,
-  jsonClone,
-  jsonEqual,
-  labelSelectorString,
-  parseFieldSelector,
-  parseLabelSelector,
-  SelectorParseError,
-  selectFromStore,
-  selectorMatches,
-  Store,
-} from "../src/cache/index.ts";
+import { jsonClone, jsonEqual, selectFromStore, Store } from "../src/cache/index.ts";
 
 const obj = (ns: string, name: string, rv: string, extra: Partial<KubeObject> & Record<string, unknown> = {}): KubeObject => ({
   apiVersion: "v1",
   kind: "ConfigMap",
   ...extra,
   metadata: { namespace: ns, name, resourceVersion: rv, ...(extra.metadata ?? {}) },
-});
-
-describe("label selectors", () => {
-  it("parses and matches every operator of the string form", () => {
-    const sel = "a=b,c!=d,e in (x,y),!f,g, h notin (1, 2), n>3, m<10, k==v";
-    const parsed = parseLabelSelector(sel);
-    expect(parsed.requirements.map((r) => r.operator)).toEqual(["=", "!=", "in", "!", "exists", "notin", ">", "<", "="]);
-    const labels = { a: "b", c: "x", e: "y", g: "", h: "3", n: "4", m: "9", k: "v" };
-    expect(selectorMatches(sel, labels)).toBe(true);
-    expect(selectorMatches(sel, { ...labels, a: "c" })).toBe(false);
-    expect(selectorMatches(sel, { ...labels, c: "d" })).toBe(false);
-    expect(selectorMatches(sel, { ...labels, e: "z" })).toBe(false);
-    expect(selectorMatches(sel, { ...labels, f: "anything" })).toBe(false);
-    const { g: _g, ...noG } = labels;
-    expect(selectorMatches(sel, noG)).toBe(false);
-    expect(selectorMatches(sel, { ...labels, h: "2" })).toBe(false);
-    expect(selectorMatches(sel, { ...labels, n: "3" })).toBe(false);
-    expect(selectorMatches(sel, { ...labels, m: "x" })).toBe(false);
-    // != and notin also select objects without the label.
-    const { c: _c, h: _h, ...noCH } = labels;
-    expect(selectorMatches(sel, noCH)).toBe(true);
-  });
-
-  it("accepts the record form, the empty selector, and prefixed keys", () => {
-    expect(selectorMatches({ app: "web", "example.com/tier": "db" }, { app: "web", "example.com/tier": "db", x: "1" })).toBe(true);
-    expect(selectorMatches({ app: "web" }, { app: "db" })).toBe(false);
-    expect(selectorMatches("", undefined)).toBe(true);
-    expect(selectorMatches("app", undefined)).toBe(false);
-    expect(selectorMatches("example.com/tier in (db)", { "example.com/tier": "db" })).toBe(true);
-    expect(labelSelectorString({ b: "2", a: "1" })).toBe("a=1,b=2");
-    expect(labelSelectorString("a  in (x, y) , !b")).toBe("a in (x,y),!b");
-    expect(labelSelectorString("")).toBeUndefined();
-  });
-
-  it("rejects malformed selectors", () => {
-    for (const bad of ["a=b,", "a in x", "a in (x", "a=b c", "=b", "a=b/c", "a>x", "a;b", "a notin"]) {
-      expect(() => parseLabelSelector(bad), bad).toThrow(SelectorParseError);
-    }
-  });
-
-  it("parses field selectors with escapes", () => {
-    expect(parseFieldSelector("metadata.name=a\\,b,status.phase!=Running")).toEqual([
-      { field: "metadata.name", operator: "=", value: "a,b" },
-      { field: "status.phase", operator: "!=", value: "Running" },
-    ]);
-    expect(fieldSelectorString({ "metadata.name": "x,y" })).toBe("metadata.name=x\\,y");
-    expect(() => parseFieldSelector("nonsense")).toThrow(SelectorParseError);
-  });
 });
 
 describe("store", () => {

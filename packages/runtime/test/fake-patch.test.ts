@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyJsonPatch, applyMergePatch, createMergePatch, JsonPatchError, labelMatcher, parseFieldSelector } from "../src/client/index.ts";
+import { applyJsonPatch, applyMergePatch, createMergePatch, JsonPatchError } from "../src/client/index.ts";
 
 // The patch algorithms the fake client applies, checked against the examples of their RFCs.
 
@@ -77,23 +77,5 @@ describe("RFC 6902 JSON patch", () => {
   ];
   it.each(bad)("rejects %s", (_name, doc, ops) => {
     expect(() => applyJsonPatch(doc, ops as never)).toThrow(JsonPatchError);
-  });
-});
-
-describe("selectors", () => {
-  it("parse and match like the API server", () => {
-    const labels = { app: "web", tier: "front", weight: "5" };
-    const yes = ["", "app=web", "app==web", "app!=db", "app in (web,db)", "tier notin (back)", "app", "!missing", "weight>3", "weight<9", "missing!=x", "app=web, tier=front"];
-    const no = ["app=db", "app!=web", "app in (db)", "tier notin (front)", "missing", "!app", "weight>5", "missing in (x)"];
-    for (const s of yes) expect(labelMatcher(s)(labels), s).toBe(true);
-    for (const s of no) expect(labelMatcher(s)(labels), s).toBe(false);
-    expect(labelMatcher({ app: "web", tier: "front" })(labels)).toBe(true);
-    expect(labelMatcher({ app: "web", tier: "back" })(labels)).toBe(false);
-    for (const s of ["app in web", "=x", "app=(x)", "a b"]) expect(() => labelMatcher(s), s).toThrow();
-    expect(parseFieldSelector("metadata.name=a,status.phase!=Running,spec.x==a\\,b")).toEqual([
-      { field: "metadata.name", operator: "=", value: "a" },
-      { field: "status.phase", operator: "!=", value: "Running" },
-      { field: "spec.x", operator: "=", value: "a,b" },
-    ]);
   });
 });

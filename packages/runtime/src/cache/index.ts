@@ -26,5 +26,5 @@ export {
   parseLabelSelector,
   SelectorParseError,
   selectorMatches,
-} from "./selector.ts";
+} from "../labels/index.ts";
 export { jsonClone, jsonEqual } from "./json.ts";

@@ -8,7 +8,7 @@ import { SharedInformer } from "./informer.ts";
 import type { ByObjectOptions, Cache, CacheOptions, Informer } from "./interfaces.ts";
 import { jsonClone } from "./json.ts";
 import { ALL_NAMESPACES, fieldIndexName, selectFromStore } from "./query.ts";
-import { fieldSelectorString, labelSelectorString } from "./selector.ts";
+import { fieldSelectorString, labelSelectorString } from "../labels/index.ts";
 import { notFound } from "./errors.ts";
 
 /** Reads before start() would block forever on informers that cannot sync; controller-runtime refuses them too. */

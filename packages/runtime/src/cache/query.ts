@@ -1,7 +1,6 @@
 import type { KubeObject } from "../api/object.ts";
-import type { FieldSelector, LabelSelector } from "../client/interfaces.ts";
 import { MissingIndexError } from "./errors.ts";
-import { parseFieldSelector, parseLabelSelector } from "./selector.ts";
+import { type FieldSelector, type LabelSelector, parseFieldSelector, parseLabelSelector } from "../labels/index.ts";
 import type { Store } from "./store.ts";
 
 /** The field index behind `list(type, { matchingFields: { [field]: value } })`. */

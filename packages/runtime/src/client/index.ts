@@ -39,6 +39,8 @@ export { RestClient, type RestClientOptions, withTypeMeta } from "./rest-client.
 export { CachedClient, type NewClientOptions, isUnstructuredType, newClient, unstructuredType } from "./cached-client.ts";
 export { applyJsonPatch, applyMergePatch, createMergePatch, JsonPatchError, type JsonPatchOperation, mergeFrom } from "./json-patch.ts";
 export { deepCopy, deepEqual } from "./json.ts";
+// The selector names this folder has always exported; they live in labels/. Here parseLabelSelector returns the
+// requirements as an array, as it always has (labels.parseLabelSelector returns a compiled selector).
 export {
   type FieldRequirement,
   type LabelRequirement,
@@ -46,9 +48,9 @@ export {
   formatSelector,
   labelMatcher,
   parseFieldSelector,
-  parseLabelSelector,
+  parseLabelRequirements as parseLabelSelector,
   SelectorParseError,
-} from "./selectors.ts";
+} from "../labels/index.ts";
 
 /** Returns undefined for a NotFound error and rethrows anything else: `await c.delete(obj).catch(ignoreNotFound)`. */
 export function ignoreNotFound(err: unknown): undefined {

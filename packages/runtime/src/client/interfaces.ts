@@ -1,9 +1,9 @@
 import type { KubeObject, ObjectKey, ObjectList, ResourceType } from "../api/object.ts";
 import type { RESTMapper } from "../api/restmapper.ts";
 
-/** A label selector as a string ("app=web,tier!=db") or as equality pairs. */
-export type LabelSelector = string | Record<string, string>;
-export type FieldSelector = string | Record<string, string>;
+import type { FieldSelector, LabelSelector } from "../labels/index.ts";
+
+export type { FieldSelector, LabelSelector };
 
 export interface ListOptions {
   namespace?: string;

@@ -15,7 +15,7 @@ import {
   type UpdateOptions,
   type WriteOptions,
 } from "./interfaces.ts";
-import { fieldSelectorOf, formatSelector } from "./selectors.ts";
+import { fieldSelectorOf, formatSelector } from "../labels/index.ts";
 import { type Query, RestTransport } from "./transport.ts";
 
 export interface RestClientOptions {

@@ -15,10 +15,10 @@ import type {
 } from "../client/interfaces.ts";
 import { deepCopy, deepEqual } from "../client/json.ts";
 import { applyJsonPatch, applyMergePatch, JsonPatchError, type JsonPatchOperation } from "../client/json-patch.ts";
-import { labelMatcher, parseFieldSelector, SelectorParseError } from "../client/selectors.ts";
+import { fieldRequirementMatches, fieldValue, labelMatcher, parseFieldSelector, SelectorParseError } from "../labels/index.ts";
 import { type FakeRequest, newAlreadyExists, newBadRequest, newConflict, newInvalid, newNotFound } from "./errors.ts";
 import { BUILT_IN_KINDS, mappingFor } from "./kinds.ts";
-import { decodeContinue, DNS_SUBDOMAIN, encodeContinue, fieldValue, now, parsePatch, randomSuffix, specOf } from "./util.ts";
+import { decodeContinue, DNS_SUBDOMAIN, encodeContinue, now, parsePatch, randomSuffix, specOf } from "./util.ts";
 
 export type IndexFunc<T extends KubeObject = KubeObject> = (obj: T) => string[];
 
@@ -283,7 +283,7 @@ export class FakeClient implements Client {
     let fields;
     try {
       matchesLabels = labelMatcher(options.labelSelector);
-      fields = options.fieldSelector === undefined ? [] : parseFieldSelector(options.fieldSelector);
+      fields = parseFieldSelector(options.fieldSelector);
     } catch (err) {
       if (err instanceof SelectorParseError) throw newBadRequest(err.message, request);
       throw err;
@@ -302,10 +302,7 @@ export class FakeClient implements Client {
     return all.filter((obj) => {
       if (namespace && obj.metadata?.namespace !== namespace) return false;
       if (!matchesLabels(obj.metadata?.labels)) return false;
-      return requirements.every((r) => {
-        const values = r.index ? r.index(obj) : [fieldValue(obj, r.field)];
-        return values.includes(r.value) === (r.operator === "=");
-      });
+      return requirements.every((r) => fieldRequirementMatches(r, r.index ? r.index(obj) : [fieldValue(obj, r.field)]));
     });
   }
 

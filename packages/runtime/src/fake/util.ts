@@ -15,13 +15,6 @@ export function specOf(obj: KubeObject): unknown {
   return rest;
 }
 
-/** The value a field selector compares: a dotted path into the object, "" when absent. */
-export function fieldValue(obj: KubeObject, path: string): string {
-  let node: unknown = obj;
-  for (const part of path.split(".")) node = node && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined;
-  return node === undefined || node === null ? "" : String(node);
-}
-
 /** What the API server appends to a generateName: five characters that cannot spell words. */
 export function randomSuffix(): string {
   let s = "";

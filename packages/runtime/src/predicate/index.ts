@@ -5,6 +5,7 @@ export {
   resourceVersionChanged,
   labelChanged,
   annotationChanged,
+  labelSelectorPredicate,
   and,
   or,
   not,
@@ -13,4 +14,4 @@ export {
   passesDelete,
   passesGeneric,
 } from "./predicate.ts";
-export { type LabelSelectorSpec, type LabelSelectorRequirement, labelSelectorPredicate, labelMatcher } from "./selector.ts";
+export { type LabelSelectorSpec, type LabelSelectorRequirement, labelMatcher } from "../labels/index.ts";

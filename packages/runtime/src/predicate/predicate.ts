@@ -1,5 +1,6 @@
 import type { KubeObject } from "../api/object.ts";
 import type { CreateEvent, DeleteEvent, GenericEvent, UpdateEvent } from "../handler/event.ts";
+import { type LabelSelector, type LabelSelectorSpec, labelMatcher } from "../labels/index.ts";
 
 /** Filters events before they reach an EventHandler; a missing method lets its events through. */
 export interface Predicate<T extends KubeObject = KubeObject> {
@@ -57,6 +58,12 @@ export function labelChanged<T extends KubeObject = KubeObject>(): Predicate<T> 
 /** Updates only when the annotations changed (a missing map equals an empty one). */
 export function annotationChanged<T extends KubeObject = KubeObject>(): Predicate<T> {
   return { update: (e) => !sameStringMap(e.objectOld.metadata?.annotations, e.objectNew.metadata?.annotations) };
+}
+
+/** Passes events whose object's labels match the selector (the new object on update); throws SelectorParseError for a bad one. */
+export function labelSelectorPredicate<T extends KubeObject = KubeObject>(selector: LabelSelector | LabelSelectorSpec): Predicate<T> {
+  const match = labelMatcher(selector);
+  return predicateFuncs<T>((obj) => match(obj.metadata?.labels));
 }
 
 function sameStringMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {

@@ -1,4 +1,19 @@
-import type { FieldSelector, LabelSelector } from "../client/interfaces.ts";
+import { SelectorParseError } from "./errors.ts";
+
+/** A label selector as a string ("app=web,tier!=db") or as equality pairs. */
+export type LabelSelector = string | Record<string, string>;
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+
+/** A metav1.LabelSelector: every matchLabels entry and every expression must hold. */
+export interface LabelSelectorSpec {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
 
 export type LabelOperator = "=" | "!=" | "in" | "notin" | "exists" | "!" | ">" | "<";
 
@@ -17,20 +32,12 @@ export interface ParsedLabelSelector {
   toString(): string;
 }
 
-export interface FieldRequirement {
-  field: string;
-  operator: "=" | "!=";
-  value: string;
-}
-
-export class SelectorParseError extends Error {
-  override readonly name = "SelectorParseError";
-}
-
-// Label keys are [prefix/]name; values are at most 63 of these characters. Validation beyond the character set is
-// the API server's job: a selector it would reject can only select nothing here.
+// Label keys are [prefix/]name; values are at most 63 of these characters. Validation beyond the character set and
+// the alphanumeric ends of a key is the API server's job: a selector it would reject can only select nothing here.
 const KEY_CHAR = /[A-Za-z0-9._\-/]/;
 const VALUE_CHAR = /[A-Za-z0-9._-]/;
+const KEY = /^[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?$/;
+const INTEGER = /^-?\d+$/;
 
 type Token =
   | { t: "id"; v: string }
@@ -44,7 +51,8 @@ function lex(input: string): Token[] {
   let i = 0;
   while (i < input.length) {
     const c = input[i]!;
-    if (c === " " || c === "\t" || c === "\n") {
+    // The API server's lexer skips exactly these.
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
       i++;
     } else if (c === "(" || c === ")" || c === ",") {
       tokens.push({ t: c, v: c } as Token);
@@ -98,7 +106,27 @@ function parseString(selector: string): LabelRequirement[] {
   const key = (): string => {
     const tok = tokens[i++];
     if (!tok || tok.t !== "id") return fail("expected a label key");
+    if (!KEY.test(tok.v)) return fail(`invalid label key "${tok.v}"`);
     return tok.v;
+  };
+  // After "(": values separated by commas up to ")"; an empty element (as in "(a,,b)" or "()") is the empty value.
+  const valueSet = (): string[] => {
+    const values: string[] = [];
+    let expectValue = true;
+    for (;;) {
+      const tok = tokens[i++];
+      if (!tok) return fail("unterminated value set");
+      if (tok.t === "id" && expectValue) {
+        values.push(checkValue(tok.v, selector));
+        expectValue = false;
+      } else if (tok.t === "," || tok.t === ")") {
+        if (expectValue) values.push("");
+        if (tok.t === ")") return values;
+        expectValue = true;
+      } else {
+        return fail(`unexpected "${tok.v}" in value set`);
+      }
+    }
   };
   while (i < tokens.length) {
     const first = tokens[i]!;
@@ -118,34 +146,15 @@ function parseString(selector: string): LabelRequirement[] {
         if (valueToken && valueToken.t === "id") {
           value = checkValue(valueToken.v, selector);
           i++;
-        } else if (next.v === ">" || next.v === "<") {
-          fail(`"${k}${next.v}" needs an integer`);
         }
-        if ((next.v === ">" || next.v === "<") && !/^-?\d+$/.test(value)) fail(`"${k}${next.v}${value}" needs an integer`);
+        if ((next.v === ">" || next.v === "<") && !INTEGER.test(value)) fail(`"${k}${next.v}${value}" needs an integer`);
         const operator: LabelOperator = next.v === "==" ? "=" : next.v;
         requirements.push({ key: k, operator, values: [value] });
       } else if (next.t === "id" && (next.v === "in" || next.v === "notin")) {
         i++;
         if (tokens[i]?.t !== "(") fail(`expected "(" after ${next.v}`);
         i++;
-        const values: string[] = [];
-        for (;;) {
-          const tok = tokens[i];
-          if (!tok) fail("unterminated value set");
-          if (tok!.t === "id") {
-            values.push(checkValue(tok!.v, selector));
-            i++;
-          } else if (tok!.t === "," || tok!.t === ")") {
-            // An empty element (as in "(a,,b)" or "()") is the empty value.
-            const prev = tokens[i - 1];
-            if (prev && (prev.t === "(" || prev.t === ",")) values.push("");
-            i++;
-            if (tok!.t === ")") break;
-          } else {
-            fail(`unexpected "${tok!.v}" in value set`);
-          }
-        }
-        requirements.push({ key: k, operator: next.v, values });
+        requirements.push({ key: k, operator: next.v, values: valueSet() });
       } else {
         fail(`unexpected "${next.v}" after "${k}"`);
       }
@@ -154,6 +163,41 @@ function parseString(selector: string): LabelRequirement[] {
       if (tokens[i]!.t !== ",") fail(`expected "," before "${tokens[i]!.v}"`);
       i++;
       if (i === tokens.length) fail("trailing comma");
+    }
+  }
+  return requirements;
+}
+
+/** Equality on every entry, in key order (record keys are taken as given; values are checked). */
+function setRequirements(set: Record<string, string>): LabelRequirement[] {
+  return Object.keys(set)
+    .sort()
+    .map((key): LabelRequirement => ({ key, operator: "=", values: [checkValue(set[key]!, key)] }));
+}
+
+function isSpec(s: Record<string, string> | LabelSelectorSpec): s is LabelSelectorSpec {
+  // A plain label map has only string values, so an object under either key marks a LabelSelector.
+  const r = s as Record<string, unknown>;
+  return (typeof r.matchLabels === "object" && r.matchLabels !== null) || Array.isArray(r.matchExpressions);
+}
+
+function specRequirements(spec: LabelSelectorSpec): LabelRequirement[] {
+  const requirements = setRequirements(spec.matchLabels ?? {});
+  for (const r of spec.matchExpressions ?? []) {
+    switch (r.operator) {
+      case "In":
+      case "NotIn":
+        if (!r.values?.length) throw new SelectorParseError(`label selector: operator ${r.operator} on "${r.key}" needs values`);
+        requirements.push({ key: r.key, operator: r.operator === "In" ? "in" : "notin", values: r.values.map((v) => checkValue(v, r.key)) });
+        break;
+      case "Exists":
+        requirements.push({ key: r.key, operator: "exists", values: [] });
+        break;
+      case "DoesNotExist":
+        requirements.push({ key: r.key, operator: "!", values: [] });
+        break;
+      default:
+        throw new SelectorParseError(`label selector: unknown operator ${String(r.operator)} on "${r.key}"`);
     }
   }
   return requirements;
@@ -188,7 +232,7 @@ function requirementMatcher(req: LabelRequirement): (labels: Record<string, stri
       const greater = req.operator === ">";
       return (labels) => {
         const v = labels[key];
-        if (v === undefined || !/^-?\d+$/.test(v)) return false;
+        if (v === undefined || !INTEGER.test(v)) return false;
         return greater ? Number(v) > bound : Number(v) < bound;
       };
     }
@@ -211,7 +255,8 @@ function formatRequirement(r: LabelRequirement): string {
 
 const EMPTY_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
-function compile(requirements: LabelRequirement[], text: string): ParsedLabelSelector {
+function compile(requirements: LabelRequirement[]): ParsedLabelSelector {
+  const text = requirements.map(formatRequirement).join(",");
   const matchers = requirements.map(requirementMatcher);
   const matches =
     matchers.length === 0
@@ -226,87 +271,66 @@ function compile(requirements: LabelRequirement[], text: string): ParsedLabelSel
   return Object.freeze({ requirements, empty: matchers.length === 0, matches, toString: () => text });
 }
 
+const EVERYTHING = compile([]);
+
 // Controllers list with the same few selectors over and over: parse each string once.
 const parsedStrings = new Map<string, ParsedLabelSelector>();
 const PARSE_CACHE_LIMIT = 512;
 
-/** Parses a label selector, string or record form; throws SelectorParseError for bad syntax. */
-export function parseLabelSelector(selector: LabelSelector | undefined): ParsedLabelSelector {
-  if (selector === undefined) return compile([], "");
-  if (typeof selector !== "string") {
-    const requirements = Object.keys(selector)
-      .sort()
-      .map((key): LabelRequirement => ({ key, operator: "=", values: [checkValue(selector[key]!, key)] }));
-    return compile(requirements, requirements.map(formatRequirement).join(","));
-  }
+/**
+ * Parses a label selector: the string form, the record form (equality on every entry) or a LabelSelector with
+ * matchLabels and matchExpressions. Undefined selects everything. Throws SelectorParseError for bad syntax.
+ */
+export function parseLabelSelector(selector: LabelSelector | LabelSelectorSpec | undefined): ParsedLabelSelector {
+  if (selector === undefined) return EVERYTHING;
+  if (typeof selector !== "string") return compile(isSpec(selector) ? specRequirements(selector) : setRequirements(selector));
   const cached = parsedStrings.get(selector);
   if (cached) return cached;
-  const requirements = parseString(selector);
-  const parsed = compile(requirements, requirements.map(formatRequirement).join(","));
+  const parsed = compile(parseString(selector));
   if (parsedStrings.size >= PARSE_CACHE_LIMIT) parsedStrings.clear();
   parsedStrings.set(selector, parsed);
   return parsed;
 }
 
-/** Whether labels satisfy a selector (string or record form). */
-export function selectorMatches(selector: LabelSelector | ParsedLabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+/** A selector's requirements as a fresh array the caller may change. */
+export function parseLabelRequirements(selector: LabelSelector | LabelSelectorSpec | undefined): LabelRequirement[] {
+  return parseLabelSelector(selector).requirements.map((r) => ({ ...r, values: [...r.values] }));
+}
+
+/** A predicate over an object's labels; throws SelectorParseError for bad syntax. */
+export function labelMatcher(selector: LabelSelector | LabelSelectorSpec | undefined): (labels: Record<string, string> | undefined) => boolean {
+  return parseLabelSelector(selector).matches;
+}
+
+/** Whether labels satisfy a selector in any of its forms. */
+export function selectorMatches(
+  selector: LabelSelector | LabelSelectorSpec | ParsedLabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (selector === undefined) return true;
   const parsed = isParsed(selector) ? selector : parseLabelSelector(selector);
   return parsed.matches(labels);
 }
 
-function isParsed(s: LabelSelector | ParsedLabelSelector): s is ParsedLabelSelector {
+function isParsed(s: LabelSelector | LabelSelectorSpec | ParsedLabelSelector): s is ParsedLabelSelector {
   return typeof s === "object" && typeof (s as ParsedLabelSelector).matches === "function";
 }
 
-/** The wire form of a label selector, or undefined for the empty one. */
-export function labelSelectorString(selector: LabelSelector | undefined): string | undefined {
+/** The wire form of a label selector, checked and normalized, or undefined for the empty one. */
+export function labelSelectorString(selector: LabelSelector | LabelSelectorSpec | undefined): string | undefined {
   if (selector === undefined) return undefined;
   return parseLabelSelector(selector).toString() || undefined;
 }
 
-function unescapeField(value: string): string {
-  return value.replace(/\\(.)/g, "$1");
-}
-
-function splitUnescaped(text: string): string[] {
-  const parts: string[] = [];
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === "\\") i++;
-    else if (text[i] === ",") {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start));
-  return parts;
-}
-
-/** Parses a field selector: `field=value`, `field==value`, `field!=value` joined by commas; `\,` `\=` `\\` escape. */
-export function parseFieldSelector(selector: FieldSelector | undefined): FieldRequirement[] {
-  if (selector === undefined) return [];
-  if (typeof selector !== "string") {
-    return Object.keys(selector)
-      .sort()
-      .map((field): FieldRequirement => ({ field, operator: "=", value: selector[field]! }));
-  }
-  if (!selector.trim()) return [];
-  return splitUnescaped(selector).map((term): FieldRequirement => {
-    const t = term.trim();
-    const m = /^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/s.exec(t);
-    if (!m) throw new SelectorParseError(`invalid field selector term "${t}"`);
-    return { field: m[1]!, operator: m[2] === "!=" ? "!=" : "=", value: unescapeField(m[3]!) };
-  });
-}
-
-function escapeField(value: string): string {
-  return value.replace(/[\\,=]/g, (c) => `\\${c}`);
-}
-
-/** The wire form of a field selector, or undefined for the empty one. */
-export function fieldSelectorString(selector: FieldSelector | undefined): string | undefined {
-  const reqs = parseFieldSelector(selector);
-  if (!reqs.length) return undefined;
-  return reqs.map((r) => `${r.field}${r.operator}${escapeField(r.value)}`).join(",");
+/**
+ * A selector in its wire form without parsing it ("a=b,c!=d"; a record becomes equality terms in key order), for a
+ * request to the API server, which judges the syntax itself and answers bad syntax with 400 BadRequest.
+ */
+export function formatSelector(selector: LabelSelector | undefined): string | undefined {
+  if (selector === undefined) return undefined;
+  if (typeof selector === "string") return selector.trim() || undefined;
+  const terms = Object.keys(selector)
+    .sort()
+    .map((k) => `${k}=${selector[k]}`);
+  return terms.length ? terms.join(",") : undefined;
 }
