@@ -5,15 +5,18 @@
 //                       results go to bench/results/<timestamp>.json only, not to latest.json or the doc
 //   --reps N            repetitions per A/B pair
 //   --profile           run the TS programs under node --cpu-prof (profiles in bench/results/profiles/)
+//   --at REV            run the TS programs from that commit (a snapshot under ~/.cache), not the working tree
+import { execFileSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_ETCD_VERSION, DEFAULT_KUBERNETES_VERSION, ensureAssets } from "@operator-ts/runtime/envtest";
-import { type Config, type Context, FULL, QUICK, type ScenarioOutcome } from "./lib/context.ts";
+import { type Config, type Context, FULL, QUICK, type ScenarioOutcome, WORKING_TREE } from "./lib/context.ts";
 import { ensureGoBaseline } from "./lib/go-build.ts";
 import { k8ssandra } from "./lib/k8ssandra.ts";
 import { backgroundBusy, busyMeter, describeMachine, loadAverage } from "./lib/machine.ts";
 import { markdownTable, type Report, RESULTS_DIR, writeReport } from "./lib/report.ts";
+import { snapshotTree } from "./lib/snapshot.ts";
 import { apiLimit, idleLatency, memoryAndColdStart, multicluster, throughput } from "./lib/scenarios.ts";
 
 const SCENARIOS = ["limit", "throughput", "latency", "memory", "multicluster", "k8ssandra"] as const;
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     reps: { type: "string" },
     profile: { type: "boolean", default: false },
+    at: { type: "string" },
   },
 });
 
@@ -54,7 +58,12 @@ if (values.profile) {
   await mkdir(profileDir, { recursive: true });
   say(`CPU profiles of the TS programs go to ${profileDir}`);
 }
-const ctx: Context = { config, goBinary, say, profileDir, timeoutMs: config.mode === "quick" ? 300_000 : 900_000 };
+const tsRoot = values.at ? await snapshotTree(values.at, say) : WORKING_TREE;
+const git = (...a: string[]) => execFileSync("git", a, { cwd: WORKING_TREE, encoding: "utf8" }).trim();
+const tsSource = values.at
+  ? `commit ${git("rev-parse", "--short=12", `${values.at}^{commit}`)}`
+  : `working tree at ${git("rev-parse", "--short=12", "HEAD")}${git("status", "--porcelain", "--", "packages") ? " with uncommitted changes in packages/" : ""}`;
+const ctx: Context = { config, goBinary, say, profileDir, tsRoot, timeoutMs: config.mode === "quick" ? 300_000 : 900_000 };
 
 const outcomes: ScenarioOutcome[] = [];
 async function step(name: ScenarioName, title: string, fn: () => Promise<ScenarioOutcome | ScenarioOutcome[]>): Promise<void> {
@@ -86,6 +95,7 @@ const report: Report = {
   machine: describeMachine({ kubernetes: DEFAULT_KUBERNETES_VERSION, etcd: DEFAULT_ETCD_VERSION }),
   noise: { ...noiseBefore, busyDuringRun: meter(), loadAverageAfter: loadAverage() },
   config,
+  tsSource,
   scenarios: outcomes,
 };
 console.log(`\n${markdownTable(report)}\n`);

@@ -84,9 +84,12 @@ export interface Context {
   profileDir?: string;
   /** Per-program deadline. */
   timeoutMs: number;
+  /** The tree the TS programs run from: the working tree, or a commit's snapshot (--at). */
+  tsRoot: string;
 }
 
-const BENCH_DIR = join(import.meta.dirname, "..");
+/** The working tree, where the TS programs run from unless --at names a commit. */
+export const WORKING_TREE = join(import.meta.dirname, "..", "..");
 
 /** Starts a scenario program of one side: node for TS (its own process, gc exposed), the cached binary for Go. */
 export function startProgram(ctx: Context, impl: Impl, scenario: string, kubeconfigs: string[], params: Record<string, unknown>): Program {
@@ -96,7 +99,7 @@ export function startProgram(ctx: Context, impl: Impl, scenario: string, kubecon
   return new Program(
     `ts ${scenario}`,
     process.execPath,
-    ["--conditions=operator-ts-source", "--expose-gc", ...prof, join(BENCH_DIR, "ts", `${scenario}.ts`), ...argv],
+    ["--conditions=operator-ts-source", "--expose-gc", ...prof, join(ctx.tsRoot, "bench", "ts", `${scenario}.ts`), ...argv],
     { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
   );
 }

@@ -72,7 +72,7 @@ export async function k8ssandra(ctx: Context): Promise<ScenarioOutcome> {
     support = new Program(
       "ts k8ssandra-dataplanes",
       process.execPath,
-      ["--conditions=operator-ts-source", join(import.meta.dirname, "..", "ts", "k8ssandra-dataplanes.ts"), "--kubeconfig", dataPlanes.map((c) => c.kubeconfigPath).join(",")],
+      ["--conditions=operator-ts-source", join(ctx.tsRoot, "bench", "ts", "k8ssandra-dataplanes.ts"), "--kubeconfig", dataPlanes.map((c) => c.kubeconfigPath).join(",")],
       { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
     );
     await support.waitFor("ready", ctx.timeoutMs);

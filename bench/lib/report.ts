@@ -31,6 +31,8 @@ export interface Report {
   machine: Machine;
   noise: Noise;
   config: Config;
+  /** What the TS programs ran from: a commit, or the working tree (and whether packages/ had uncommitted edits). */
+  tsSource: string;
   scenarios: ScenarioOutcome[];
 }
 
@@ -98,7 +100,7 @@ export function generatedSection(report: Report, svgName: string, jsonName: stri
     "",
     `${c.reps} repetitions per A/B pair (${c.heavyReps} for the heaviest), TS and Go alternating which goes first; ` +
       `medians with min–max. ${c.workers} reconcile workers on both sides, load generator ${c.concurrency} requests in flight. ` +
-      `Run time ${Math.round(report.durationSeconds / 60)} min. Raw data: [bench/results/${jsonName}](../bench/results/${jsonName}).`,
+      `TS programs from the ${report.tsSource}. Run time ${Math.round(report.durationSeconds / 60)} min. Raw data: [bench/results/${jsonName}](../bench/results/${jsonName}).`,
     "",
     machineSection(report),
     "",

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     cache: params.transform ? { defaultTransform: dropManagedFields } : {},
   });
   const before = settledMemory();
+  const usageBefore = process.memoryUsage();
   cluster.start(new AbortController().signal).catch(fail);
   const t0 = nowMs();
   const informer = await cluster.cache.getInformer(ConfigMap);
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const objects = informer.listAll().length;
   const atSync = rssBytes();
   const after = settledMemory();
+  const usageAfter = process.memoryUsage();
   emit("result", {
     objects,
     rssBefore: before.rss,
@@ -33,6 +35,11 @@ async function main(): Promise<void> {
     rssAtSync: atSync,
     syncMs,
     cpuSeconds: cpuSeconds(),
+    // Node only: where RSS goes beyond the live heap (V8's reserved but unused heap, memory outside the V8 heap).
+    heapTotalBefore: usageBefore.heapTotal,
+    heapTotalAfter: usageAfter.heapTotal,
+    externalBefore: usageBefore.external,
+    externalAfter: usageAfter.external,
   });
 }
 
