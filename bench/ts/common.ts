@@ -70,6 +70,8 @@ export function cpuSeconds(): number {
 
 /** Runs main and reports a failure as a protocol line, so the harness shows the reason rather than a timeout. */
 export function run(main: () => Promise<void>): void {
+  // The harness ends programs with SIGTERM; exiting normally lets node --cpu-prof write its profile.
+  process.once("SIGTERM", () => process.exit(0));
   main().then(
     () => process.exit(0),
     (err: unknown) => fail(err),
