@@ -95,11 +95,12 @@ export const WORKING_TREE = join(import.meta.dirname, "..", "..");
 export function startProgram(ctx: Context, impl: Impl, scenario: string, kubeconfigs: string[], params: Record<string, unknown>): Program {
   const argv = ["--kubeconfig", kubeconfigs.join(","), "--params", JSON.stringify(params)];
   if (impl === "go") return new Program(`go ${scenario}`, ctx.goBinary, [scenario, ...argv]);
-  const prof = ctx.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${scenario}-${Date.now()}.cpuprofile`] : [];
+  // With --profile the TS program profiles its measured phase itself (bench/ts/common.ts startProfile).
+  if (ctx.profileDir) argv[3] = JSON.stringify({ ...params, profileDir: ctx.profileDir });
   return new Program(
     `ts ${scenario}`,
     process.execPath,
-    ["--conditions=operator-ts-source", "--expose-gc", ...prof, join(ctx.tsRoot, "bench", "ts", `${scenario}.ts`), ...argv],
+    ["--conditions=operator-ts-source", "--expose-gc", join(ctx.tsRoot, "bench", "ts", `${scenario}.ts`), ...argv],
     { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
   );
 }

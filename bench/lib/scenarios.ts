@@ -75,7 +75,7 @@ export async function throughput(ctx: Context): Promise<ScenarioOutcome> {
   const { throughputCount: count, workers } = ctx.config;
   const runs = await abRuns(ctx, ctx.config.reps, "throughput", (impl) =>
     withClusters(1, ([c]) =>
-      withProgram(startProgram(ctx, impl, "reconcile", [c!.kubeconfigPath], { count, workers }), async (p) => {
+      withProgram(startProgram(ctx, impl, "reconcile", [c!.kubeconfigPath], { count, workers, mode: "load" }), async (p) => {
         await p.waitFor("ready", ctx.timeoutMs);
         const lg = await loadgen(ctx, c!.kubeconfigPath, { mode: "create", count });
         const r = await p.waitFor("result", ctx.timeoutMs);
@@ -113,7 +113,7 @@ export async function idleLatency(ctx: Context): Promise<ScenarioOutcome> {
   const { count, rate } = ctx.config.idle;
   const runs = await abRuns(ctx, ctx.config.reps, "idle latency", (impl) =>
     withClusters(1, ([c]) =>
-      withProgram(startProgram(ctx, impl, "reconcile", [c!.kubeconfigPath], { count, workers: ctx.config.workers }), async (p) => {
+      withProgram(startProgram(ctx, impl, "reconcile", [c!.kubeconfigPath], { count, workers: ctx.config.workers, mode: "idle" }), async (p) => {
         await p.waitFor("ready", ctx.timeoutMs);
         await loadgen(ctx, c!.kubeconfigPath, { mode: "paced", count, rate });
         const r = await p.waitFor("result", ctx.timeoutMs);

@@ -1,7 +1,7 @@
 // Cold start: `count` ConfigMaps already exist; times manager start -> first reconcile (caches synced: no worker starts
 // before its sources have) and -> every object reconciled once. Mirrors runColdStart in bench/go-baseline/reconcile.go.
 import { ConfigMap, controllerManagedBy, isNotFound, Manager } from "@operator-ts/runtime";
-import { args, cpuSeconds, emit, fail, loadKubeConfig, NAMESPACE, nowMs, rssBytes, run } from "./common.ts";
+import { args, cpuSeconds, emit, fail, loadKubeConfig, NAMESPACE, nowMs, rssBytes, run, startProfile } from "./common.ts";
 
 async function main(): Promise<void> {
   const { kubeconfigs, params } = args();
@@ -29,9 +29,11 @@ async function main(): Promise<void> {
       seen.add(key);
       if (!dup && ++reconciled === params.count) resolveDone(nowMs());
     });
+  const stopProfile = await startProfile(params, "coldstart");
   const startMs = nowMs();
   mgr.start().catch(fail);
   const allMs = await done;
+  await stopProfile();
   emit("result", { startMs, firstMs, allMs, reconciled, cpuSeconds: cpuSeconds(), rssBytes: rssBytes() });
 }
 

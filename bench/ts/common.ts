@@ -1,6 +1,8 @@
 // What every TS scenario program shares: its arguments, the protocol lines the harness reads, and process readings.
 // Each program mirrors the Go program of the same scenario in bench/go-baseline/ line for line.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 
@@ -76,4 +78,23 @@ export function run(main: () => Promise<void>): void {
     () => process.exit(0),
     (err: unknown) => fail(err),
   );
+}
+
+/**
+ * With params.profileDir (npm run bench -- --profile), a V8 CPU profile of the measured phase only, from this call
+ * to the returned stop function: module loading and setup stay out of it. Without it, a no-op.
+ */
+export async function startProfile(params: Params, name: string): Promise<() => Promise<void>> {
+  const dir = params.profileDir;
+  if (typeof dir !== "string") return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(join(dir, `${name}-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
 }

@@ -1,7 +1,7 @@
 // Memory: RSS of a Cluster (cache, client, mapper) before and after its ConfigMap informer has synced the objects
 // already in the cluster, each reading taken after full collections. Mirrors runMemory in bench/go-baseline/memory.go.
 import { Cluster, ConfigMap, type KubeObject } from "@operator-ts/runtime";
-import { args, cpuSeconds, emit, fail, loadKubeConfig, nowMs, rssBytes, run, settledMemory } from "./common.ts";
+import { args, cpuSeconds, emit, fail, loadKubeConfig, nowMs, rssBytes, run, settledMemory, startProfile } from "./common.ts";
 
 /** The transform of the "with transform" rows, written out as the Go side writes it. */
 function dropManagedFields(obj: KubeObject): KubeObject {
@@ -16,11 +16,14 @@ async function main(): Promise<void> {
   });
   const before = settledMemory();
   const usageBefore = process.memoryUsage();
+  // Profiling (--profile) changes what RSS reads, so it is for finding where list + sync time goes, not for memory.
+  const stopProfile = await startProfile(params, `memory-${params.transform ? "transform" : "raw"}`);
   cluster.start(new AbortController().signal).catch(fail);
   const t0 = nowMs();
   const informer = await cluster.cache.getInformer(ConfigMap);
   await informer.waitForSync();
   const syncMs = nowMs() - t0;
+  await stopProfile();
   // The store's own array of shared objects: a list through the Reader would deep-copy every one.
   const objects = informer.listAll().length;
   const atSync = rssBytes();

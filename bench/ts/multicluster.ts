@@ -4,7 +4,7 @@
 import { ConfigMap, handler } from "@operator-ts/runtime";
 import { allClusters, clusterRequestKey, forCluster, mcControllerManagedBy, MultiClusterManager } from "@operator-ts/multicluster";
 import { Annotator } from "./annotator.ts";
-import { args, cpuSeconds, emit, fail, loadKubeConfig, nowMs, rssBytes, run, settledMemory } from "./common.ts";
+import { args, cpuSeconds, emit, fail, loadKubeConfig, nowMs, rssBytes, run, settledMemory, startProfile } from "./common.ts";
 
 async function main(): Promise<void> {
   const { kubeconfigs, params } = args();
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     addIdleMs.push(nowMs() - t0);
   }
   const rssAfter = settledMemory().rss;
+  const stopProfile = await startProfile(params, "multicluster");
   const cpu0 = cpuSeconds();
   emit("ready", { rssBytes: rssAfter });
 
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
   const addUnderLoadMs = nowMs() - lateStart;
 
   await a.done;
+  const cpu = cpuSeconds() - cpu0;
+  await stopProfile();
   emit("result", {
     patched: a.patched,
     lastMs: a.lastMs,
@@ -64,7 +67,7 @@ async function main(): Promise<void> {
     rssBeforeExtra: rssBefore,
     rssAfterExtra: rssAfter,
     extraClusters: kubeconfigs.length - 2,
-    cpuSeconds: cpuSeconds() - cpu0,
+    cpuSeconds: cpu,
     rssBytes: rssBytes(),
   });
 }

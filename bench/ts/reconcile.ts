@@ -2,7 +2,7 @@
 // informer has synced; "result" once `count` objects were patched. Mirrors runReconcile in bench/go-baseline/reconcile.go.
 import { ConfigMap, controllerManagedBy, Manager } from "@operator-ts/runtime";
 import { Annotator } from "./annotator.ts";
-import { args, cpuSeconds, emit, fail, loadKubeConfig, rssBytes, run } from "./common.ts";
+import { args, cpuSeconds, emit, fail, loadKubeConfig, rssBytes, run, startProfile } from "./common.ts";
 
 async function main(): Promise<void> {
   const { kubeconfigs, params } = args();
@@ -15,14 +15,17 @@ async function main(): Promise<void> {
   mgr.start().catch(fail);
   const informer = await mgr.cache.getInformer(ConfigMap);
   await informer.waitForSync();
+  const stopProfile = await startProfile(params, `reconcile-${params.mode ?? "load"}`);
   const cpu0 = cpuSeconds();
   emit("ready", { rssBytes: rssBytes() });
   await a.done;
+  const cpu = cpuSeconds() - cpu0;
+  await stopProfile();
   emit("result", {
     patched: a.patched,
     lastMs: a.lastMs,
     latenciesUs: a.latenciesUs,
-    cpuSeconds: cpuSeconds() - cpu0,
+    cpuSeconds: cpu,
     rssBytes: rssBytes(),
   });
 }
