@@ -1,28 +1,15 @@
 import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
-import { Deployment, Event, isNotFound, Manager, type Client } from "@operator-ts/runtime";
+import { Deployment, Event, Manager, type Client } from "@operator-ts/runtime";
 import { staleCRDs } from "@operator-ts/runtime/crd";
 import { startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Memcached } from "../src/api.ts";
 import { AVAILABLE, FINALIZER, PROGRESSING, setupMemcachedController } from "../src/controller.ts";
+import { eventually } from "../../../test/support/eventually.ts";
+import { gone } from "../../../test/support/gone.ts";
 
 const crdDir = fileURLToPath(new URL("../config/crd", import.meta.url));
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("examples/memcached on a real API server with kube-controller-manager", () => {
   let cluster: TestCluster;
@@ -59,7 +46,7 @@ describe("examples/memcached on a real API server with kube-controller-manager",
       spec: { size: 2 },
     });
 
-    const deployment = await eventually(() => mgr.apiReader.get(Deployment, { namespace: "default", name: "cache" }), "Deployment");
+    const deployment = await eventually(() => mgr.apiReader.get(Deployment, { namespace: "default", name: "cache" }), "Deployment", 60_000);
     expect(deployment.spec?.replicas).toBe(2);
     expect(deployment.spec?.template?.spec?.containers?.[0]?.image).toBe("memcached:1.6");
     expect(deployment.metadata?.ownerReferences).toEqual([
@@ -69,47 +56,33 @@ describe("examples/memcached on a real API server with kube-controller-manager",
     const available = await eventually(async () => {
       const m = await mgr.apiReader.get(Memcached, { namespace: "default", name: "cache" });
       return m.status?.conditions?.find((c) => c.type === AVAILABLE && c.status === "True") ? m : undefined;
-    }, "Available condition");
+    }, "Available condition", 60_000);
     expect(available.metadata.finalizers).toContain(FINALIZER);
     // No kubelet runs here, so pods never become ready: the rollout stays in progress.
     expect(available.status?.conditions?.find((c) => c.type === PROGRESSING)).toMatchObject({ status: "True", reason: "WaitingForReplicas" });
 
     await client.patch(available, { type: "merge", data: { spec: { size: 3 } } });
-    await eventually(async () => (await mgr.apiReader.get(Deployment, { namespace: "default", name: "cache" })).spec?.replicas === 3, "scale to 3");
+    await eventually(async () => (await mgr.apiReader.get(Deployment, { namespace: "default", name: "cache" })).spec?.replicas === 3, "scale to 3", 60_000);
 
     const before = await mgr.apiReader.get(Deployment, { namespace: "default", name: "cache" });
     await client.delete(before);
     const restored = await eventually(async () => {
       const d = await mgr.apiReader.get(Deployment, { namespace: "default", name: "cache" });
       return d.metadata?.uid !== before.metadata?.uid ? d : undefined;
-    }, "Deployment recreated");
+    }, "Deployment recreated", 60_000);
     expect(restored.spec?.replicas).toBe(3);
 
     const events = await eventually(async () => {
       const list = await mgr.apiReader.list(Event, { namespace: "default" });
       const reasons = list.items.filter((e) => e.involvedObject?.name === "cache").map((e) => e.reason);
       return reasons.includes("Created") && reasons.includes("Scaled") ? reasons : undefined;
-    }, "Created and Scaled events");
+    }, "Created and Scaled events", 60_000);
     expect(events).toContain("Created");
 
     await client.delete(await mgr.apiReader.get(Memcached, { namespace: "default", name: "cache" }));
-    await eventually(async () => {
-      try {
-        await mgr.apiReader.get(Memcached, { namespace: "default", name: "cache" });
-        return false;
-      } catch (err) {
-        return isNotFound(err);
-      }
-    }, "Memcached gone after its finalizer ran");
+    await eventually(() => gone(mgr.apiReader.get(Memcached, { namespace: "default", name: "cache" })), "Memcached gone after its finalizer ran", 60_000);
     const deleting = await mgr.apiReader.list(Event, { namespace: "default" });
     expect(deleting.items.some((e) => e.reason === "Deleting" && e.type === "Warning")).toBe(true);
-    await eventually(async () => {
-      try {
-        await mgr.apiReader.get(Deployment, { namespace: "default", name: "cache" });
-        return false;
-      } catch (err) {
-        return isNotFound(err);
-      }
-    }, "Deployment garbage-collected by kube-controller-manager");
+    await eventually(() => gone(mgr.apiReader.get(Deployment, { namespace: "default", name: "cache" })), "Deployment garbage-collected by kube-controller-manager", 60_000);
   });
 });

@@ -1,9 +1,10 @@
-import { isNotFound, type Client, Namespace, Secret } from "@operator-ts/runtime";
+import { type Client, Namespace, Secret } from "@operator-ts/runtime";
 import { MultiClusterManager } from "@operator-ts/multicluster";
 import { startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIRROR_LABEL, MIRRORED_FROM, setupSecretMirror } from "../src/mirror.ts";
-import { eventually } from "../../../packages/runtime/test/support/eventually.ts";
+import { eventually } from "../../../test/support/eventually.ts";
+import { gone } from "../../../test/support/gone.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
@@ -17,14 +18,7 @@ describe("examples/secret-mirror on two real clusters", () => {
   let running: Promise<void>;
 
   const copyOf = (name: string, namespace = "apps") => mirror.get(Secret, { namespace, name });
-  const gone = async (name: string, namespace = "apps") => {
-    try {
-      await mcm.manager.apiReader.get(Secret, { namespace, name });
-      return false;
-    } catch (err) {
-      return isNotFound(err);
-    }
-  };
+  const copyGone = (name: string, namespace = "apps") => gone(mcm.manager.apiReader.get(Secret, { namespace, name }));
 
   beforeAll(async () => {
     [referenceCluster, mirrorCluster] = (await startClusters(2, { names: ["reference", "mirror"] })) as [TestCluster, TestCluster];
@@ -74,9 +68,9 @@ describe("examples/secret-mirror on two real clusters", () => {
     await mcm.manager.client.update({ ...restored, data: { password: b64("tampered") } });
     await eventually(async () => (await copyOf("db-credentials")).data?.password === b64("rotated"), "copy restored after an edit by hand");
 
-    expect(await gone("private")).toBe(true);
+    expect(await copyGone("private")).toBe(true);
 
     await reference.delete(await reference.get(Secret, { namespace: "apps", name: "db-credentials" }));
-    await eventually(() => gone("db-credentials"), "copy deleted with its original");
+    await eventually(() => copyGone("db-credentials"), "copy deleted with its original");
   });
 });

@@ -24,6 +24,7 @@ import { serviceAccountKubeConfig, startCluster, type TestCluster } from "@opera
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CassandraDatacenter, ClientConfig, K8ssandraCluster, Stargate } from "../src/api/index.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
+import { eventually } from "../../../test/support/eventually.ts";
 
 const configDir = fileURLToPath(new URL("../config", import.meta.url));
 const NS = "k8ssandra-operator";
@@ -40,21 +41,6 @@ async function objectsIn(...paths: string[]): Promise<KubeObject[]> {
 async function kustomizationResources(dir: string): Promise<string[]> {
   const [k] = (await objectsIn(join(dir, "kustomization.yaml"))) as unknown as { resources: string[] }[];
   return k!.resources;
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** verb group resource[/subresource] [namespace]: one permission, as `kubectl auth can-i` takes it. */
@@ -125,7 +111,7 @@ async function allowed(client: RestClient, permission: Permission): Promise<bool
 async function expectPermissions(client: RestClient, granted: Permission[], denied: Permission[]): Promise<void> {
   const actual = async (list: Permission[]) => Object.fromEntries(await Promise.all(list.map(async (p) => [p, await allowed(client, p)] as const)));
   // RBAC reaches the authorizer through a watch: wait until the grants show, then judge every one.
-  await eventually(() => allowed(client, granted[0]!), `${granted[0]} granted`);
+  await eventually(() => allowed(client, granted[0]!), `${granted[0]} granted`, 60_000);
   expect(await actual(granted)).toEqual(Object.fromEntries(granted.map((p) => [p, true])));
   expect(await actual(denied)).toEqual(Object.fromEntries(denied.map((p) => [p, false])));
 }
@@ -243,12 +229,12 @@ describe("config/: the operator's install manifests on a real API server", () =>
       const done = await eventually(async () => {
         const k8c = await admin.get(K8ssandraCluster, { namespace: APP_NS, name: "demo" });
         return k8c.status?.conditions?.length ? k8c : undefined;
-      }, "status written by the ServiceAccount");
+      }, "status written by the ServiceAccount", 60_000);
       expect(done.metadata.finalizers).toEqual(["k8ssandracluster.k8ssandra.io/finalizer"]);
       await eventually(async () => {
         const events = await admin.list(Event, { namespace: APP_NS });
         return events.items.some((e) => e.reason === "Reconciled" && e.involvedObject?.name === "demo");
-      }, "Event recorded by the ServiceAccount");
+      }, "Event recorded by the ServiceAccount", 60_000);
     } finally {
       stop.abort();
       await running;
@@ -262,7 +248,7 @@ describe("config/: the operator's install manifests on a real API server", () =>
     const sa = await RestClient.fromKubeConfig(await saKubeConfig());
     try {
       // Wait for the control plane's grants to go before judging.
-      await eventually(async () => !(await allowed(sa, CONTROL_PLANE_ONLY[0]!)), "control-plane binding gone");
+      await eventually(async () => !(await allowed(sa, CONTROL_PLANE_ONLY[0]!)), "control-plane binding gone", 60_000);
       await expectPermissions(sa, DATA_PLANE, [...CONTROL_PLANE_ONLY, ...NEVER]);
 
       // What the control plane does here through the ClientConfig, and the data plane's Stargate controller.

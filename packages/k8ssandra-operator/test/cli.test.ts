@@ -1,10 +1,9 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { type KubeConfig, loadAllYaml } from "@kubernetes/client-node";
 import { ClusterRole, ClusterRoleBinding, RestClient } from "@operator-ts/runtime";
 import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
@@ -12,37 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientConfig } from "../src/api/index.ts";
 import { createClientConfig } from "../src/cli/clientconfig.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
+import { eventually } from "../../../test/support/eventually.ts";
+import { CLI, cli, pkgDir } from "./support/cli.ts";
 
-const pkgDir = fileURLToPath(new URL("..", import.meta.url));
 const crdDir = fileURLToPath(new URL("../config/crd", import.meta.url));
 const controlPlaneRole = fileURLToPath(new URL("../config/rbac/control-plane/role.yaml", import.meta.url));
-const execFileP = promisify(execFile);
-const CLI = ["--conditions=operator-ts-source", "src/cli/main.ts"];
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileP(process.execPath, [...CLI, ...args], { cwd: pkgDir, env: { ...process.env, LOG_LEVEL: "warn" }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The table's line for one cluster and check, split into its columns. */
 function row(stdout: string, cluster: string, check: string): string[] | undefined {
@@ -210,10 +183,10 @@ describe("k8ssandra-operator preflight and run against real clusters", () => {
     child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, "readyz 200");
+      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, "readyz 200", 60_000);
       // The ClientConfig of beforeAll became a cluster of the operator, whose watches there have synced.
       const added = /"provider":"clientconfigs".*"cluster":"west".*"msg":"cluster added"/;
-      await eventually(async () => added.test(output), "west added by the ClientConfig provider");
+      await eventually(async () => added.test(output), "west added by the ClientConfig provider", 60_000);
       expect(output).toContain("starting k8ssandra-operator");
       child.kill("SIGTERM");
       expect(await exited).toBe(0);

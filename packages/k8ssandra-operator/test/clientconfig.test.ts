@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { ClusterRole, isForbidden, Namespace, RestClient, Secret } from "@operator-ts/runtime";
 import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
@@ -8,25 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CassandraDatacenter, ClientConfig, KUBECONFIG_SECRET_KEY, Stargate } from "../src/api/index.ts";
 import { createClientConfig } from "../src/cli/clientconfig.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
+import { cli } from "./support/cli.ts";
 
-const pkgDir = fileURLToPath(new URL("..", import.meta.url));
 const crdDir = fileURLToPath(new URL("../config/crd", import.meta.url));
-const run = promisify(execFile);
-
-/** The CLI from source, as `npm run cli` runs it. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--conditions=operator-ts-source", "src/cli/main.ts", ...args], {
-      cwd: pkgDir,
-      env: { ...process.env, LOG_LEVEL: "warn" },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
 
 function tokenOf(kubeconfigYaml: string): string {
   const kc = new KubeConfig();

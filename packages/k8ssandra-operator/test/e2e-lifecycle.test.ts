@@ -1,23 +1,14 @@
-import { Writable } from "node:stream";
-import { type Condition, Event, isNotFound, Patch, Secret } from "@operator-ts/runtime";
-import { pino } from "pino";
+import { type Condition, Event, Patch, Secret } from "@operator-ts/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CassandraDatacenter, DECOMMISSION_ON_DELETE_ANNOTATION, K8ssandraCluster, Stargate } from "../src/api/index.ts";
 import { type LocalEnvironment, OPERATOR_NAMESPACE, startLocalEnvironment } from "../src/dev/environment.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
-import { eventually } from "../../runtime/test/support/eventually.ts";
+import { eventually } from "../../../test/support/eventually.ts";
+import { gone } from "../../../test/support/gone.ts";
+import { recordLogs } from "../../../test/support/logs.ts";
 
 const NS = OPERATOR_NAMESPACE;
-const logLines: string[] = [];
-const logger = pino(
-  { level: "debug" },
-  new Writable({
-    write(chunk, _enc, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  }),
-);
+const { logger, lines: logLines } = recordLogs();
 
 function k8cManifest(name: string, dcs: { name: string; context: string; size: number }[]): K8ssandraCluster {
   return {
@@ -44,7 +35,6 @@ describe("K8ssandra operator end to end on three real clusters", () => {
   const west = () => env.dataPlanes[1]!;
   const dcIn = (plane: number, name: string) => env.operator.mcm.getCluster(["east", "west"][plane]!).apiReader.get(CassandraDatacenter, { namespace: NS, name });
   const k8c = (name = "demo") => env.admin.get(K8ssandraCluster, { namespace: NS, name });
-  const absent = async (p: Promise<unknown>) => p.then(() => false, (err: unknown) => isNotFound(err));
 
   beforeAll(async () => {
     // Every operator runs as its service account with the shipped RBAC; data planes are registered with create-clientconfig.
@@ -69,7 +59,7 @@ describe("K8ssandra operator end to end on three real clusters", () => {
       max_heap_size: 512 * 2 ** 20,
     });
     // One at a time: dc2 waits while dc1 is still Updating.
-    if (dc1.status?.cassandraOperatorProgress !== "Ready") expect(await absent(dcIn(1, "dc2"))).toBe(true);
+    if (dc1.status?.cassandraOperatorProgress !== "Ready") expect(await gone(dcIn(1, "dc2"))).toBe(true);
 
     const dc2 = await eventually(() => dcIn(1, "dc2"), "dc2 in west");
     const dc1Ready = await dcIn(0, "dc1");
@@ -131,7 +121,7 @@ describe("K8ssandra operator end to end on three real clusters", () => {
     await eventually(async () => (await k8c()).status?.datacenters?.dc3?.decommissionProgress === "Decommissioning", "dc3 decommissioning in status");
     await eastClient.patch(deleting, { type: "merge", data: { metadata: { finalizers: null } } });
     await eventually(async () => (await k8c()).status?.datacenters?.dc3 === undefined, "status forgets dc3");
-    expect(await absent(dcIn(0, "dc3"))).toBe(true);
+    expect(await gone(dcIn(0, "dc3"))).toBe(true);
   });
 
   it("keeps reconciling the reachable datacenters while a data plane is cut off, and catches up when it returns", async () => {
@@ -162,7 +152,7 @@ describe("K8ssandra operator end to end on three real clusters", () => {
       const events = await env.admin.list(Event, { namespace: NS });
       return events.items.some((e) => e.involvedObject?.name === "invalid" && e.reason === "InvalidSpec" && e.type === "Warning");
     }, "InvalidSpec event");
-    expect(await absent(env.operator.mcm.getCluster("east").apiReader.get(CassandraDatacenter, { namespace: NS, name: "dup" }))).toBe(true);
+    expect(await gone(env.operator.mcm.getCluster("east").apiReader.get(CassandraDatacenter, { namespace: NS, name: "dup" }))).toBe(true);
 
     await env.admin.create(k8cManifest("elsewhere", [{ name: "far", context: "north", size: 1 }]));
     await eventually(async () => condition(await k8c("elsewhere"), "ClustersReachable")?.reason === "UnknownContext", "unknown context reported");
@@ -188,13 +178,13 @@ describe("K8ssandra operator end to end on three real clusters", () => {
 
   it("deletes every child in every cluster before the K8ssandraCluster goes", async () => {
     await env.admin.delete(await k8c());
-    await eventually(() => absent(k8c()), "K8ssandraCluster gone", 60_000);
+    await eventually(() => gone(k8c()), "K8ssandraCluster gone", 60_000);
     for (const plane of ["east", "west"]) {
       const c = env.operator.mcm.getCluster(plane).apiReader;
       expect((await c.list(CassandraDatacenter, { namespace: NS })).items).toEqual([]);
       expect((await c.list(Stargate, { namespace: NS })).items).toEqual([]);
-      expect(await absent(c.get(Secret, { namespace: NS, name: "demo-superuser" }))).toBe(true);
+      expect(await gone(c.get(Secret, { namespace: NS, name: "demo-superuser" }))).toBe(true);
     }
-    expect(await absent(env.admin.get(Secret, { namespace: NS, name: "demo-superuser" }))).toBe(true);
+    expect(await gone(env.admin.get(Secret, { namespace: NS, name: "demo-superuser" }))).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { isNotFound, Manager, Pod, Secret, Service } from "@operator-ts/runtime";
+import { Manager, Pod, Secret, Service } from "@operator-ts/runtime";
 import { startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,21 +11,8 @@ import {
 } from "../src/api/index.ts";
 import { desiredNodes, invalidSpec, type RunningSimulator, startSimulator } from "../src/simulator/index.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { eventually } from "../../../test/support/eventually.ts";
+import { gone } from "../../../test/support/gone.ts";
 
 interface Seen {
   at: number;
@@ -119,7 +106,7 @@ describe("cass-operator simulator on a real API server with the real cass-operat
     return eventually(async () => {
       const dc = await get(name);
       return dc.metadata.generation === generation && isDatacenterSettled(dc) ? dc : undefined;
-    }, `${name} settled at generation ${generation}`);
+    }, `${name} settled at generation ${generation}`, 60_000);
   }
 
   async function podsOf(name: string) {
@@ -287,7 +274,7 @@ describe("cass-operator simulator on a real API server with the real cass-operat
       const invalid = await eventually(async () => {
         const dc = await get("dc3");
         return datacenterCondition(dc, "Valid")?.status === "False" ? dc : undefined;
-      }, "Valid False");
+      }, "Valid False", 60_000);
       expect(invalid.status?.cassandraOperatorProgress).toBe("Updating");
       expect(datacenterCondition(invalid, "Valid")?.message).toBe("the number of nodes cannot be smaller than the number of racks");
       expect(invalid.status?.observedGeneration).toBeUndefined();
@@ -303,7 +290,7 @@ describe("cass-operator simulator on a real API server with the real cass-operat
       const waiting = await eventually(async () => {
         const dc = await get("dc4");
         return datacenterCondition(dc, "Valid")?.status === "False" ? dc : undefined;
-      }, "Valid False for the missing Secret");
+      }, "Valid False for the missing Secret", 60_000);
       expect(datacenterCondition(waiting, "Valid")?.message).toBe("configSecret dc4-config not found");
 
       await mgr.client.create<Secret>({
@@ -320,23 +307,16 @@ describe("cass-operator simulator on a real API server with the real cass-operat
       const service = () => mgr.apiReader.get(Service, { namespace, name: "demo-seed-service" });
       for (const name of ["dc3", "dc4", "dc2"]) {
         await mgr.client.delete(await get(name));
-        await eventually(async () => (await podsOf(name)).length === 0, `${name}'s pods gone`);
+        await eventually(async () => (await podsOf(name)).length === 0, `${name}'s pods gone`, 60_000);
       }
       await eventually(async () => {
         const owners = (await service()).metadata?.ownerReferences?.map((o) => o.name);
         return owners?.length === 1 && owners[0] === "dc1";
-      }, "seed Service owned by dc1 alone");
+      }, "seed Service owned by dc1 alone", 60_000);
 
       await mgr.client.delete(await get("dc1"));
-      await eventually(async () => (await podsOf("dc1")).length === 0, "dc1's pods gone");
-      await eventually(
-        () =>
-          service().then(
-            () => false,
-            (err: unknown) => isNotFound(err),
-          ),
-        "seed Service gone",
-      );
+      await eventually(async () => (await podsOf("dc1")).length === 0, "dc1's pods gone", 60_000);
+      await eventually(() => gone(service()), "seed Service gone", 60_000);
     });
   });
 });

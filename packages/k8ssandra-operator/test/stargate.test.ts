@@ -1,39 +1,15 @@
 import { fileURLToPath } from "node:url";
-import { ConfigMap, type Client, Deployment, Event, isNotFound, Manager, type Reader, Secret, Service } from "@operator-ts/runtime";
+import { ConfigMap, type Client, Deployment, Event, Manager, type Reader, Secret, Service } from "@operator-ts/runtime";
 import { startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CassandraDatacenter, CONFIG_SECRET_KEY, Stargate } from "../src/api/index.ts";
 import { setupStargateController } from "../src/controllers/stargate.ts";
 import { cassandraYamlOf } from "../src/controllers/stargate-resources.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
+import { eventually } from "../../../test/support/eventually.ts";
+import { gone } from "../../../test/support/gone.ts";
 
 const crdDir = fileURLToPath(new URL("../config/crd", import.meta.url));
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined && value !== false) return value;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function gone(reader: Reader, get: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await get();
-    return false;
-  } catch (err) {
-    if (isNotFound(err)) return true;
-    throw err;
-  }
-}
 
 async function startOperator(cluster: TestCluster) {
   const mgr = await Manager.create({ kubeconfig: cluster.kubeconfig });
@@ -122,7 +98,7 @@ describe("Stargate controller on a real API server", () => {
 
   it("stays Pending, with Ready=False, while its CassandraDatacenter does not exist", async () => {
     await client.create(stargate(ns, "sg", "dc1", 3));
-    const sg = await eventually(async () => ((await getSg()).status?.progress === "Pending" ? getSg() : undefined), "Pending status");
+    const sg = await eventually(async () => ((await getSg()).status?.progress === "Pending" ? getSg() : undefined), "Pending status", 60_000);
     expect(sg.status).toMatchObject({ readyReplicasRatio: "0/3", replicas: 0, readyReplicas: 0, updatedReplicas: 0, availableReplicas: 0 });
     expect(sg.status?.conditions).toEqual([
       expect.objectContaining({ type: "Ready", status: "False", reason: "DatacenterNotFound", observedGeneration: sg.metadata.generation }),
@@ -139,7 +115,7 @@ describe("Stargate controller on a real API server", () => {
       const list = await reader.list(Deployment, { namespace: ns });
       const byName = new Map(list.items.map((d) => [d.metadata!.name!, d]));
       return byName.has(r1) && byName.has(r2) ? [byName.get(r1)!, byName.get(r2)!] : undefined;
-    }, "both rack Deployments");
+    }, "both rack Deployments", 60_000);
     // cass-operator's splitRacks: 3 over 2 racks is 2 + 1.
     expect(d1.spec?.replicas).toBe(2);
     expect(d2.spec?.replicas).toBe(1);
@@ -164,13 +140,13 @@ describe("Stargate controller on a real API server", () => {
     expect(env(d1).RACK_NAME).toBe("r1");
     expect(env(d2).RACK_NAME).toBe("r2");
 
-    const svc = await eventually(() => reader.get(Service, { namespace: ns, name: svcName }), "Service");
+    const svc = await eventually(() => reader.get(Service, { namespace: ns, name: svcName }), "Service", 60_000);
     expect(svc.metadata?.ownerReferences).toEqual([owner]);
     expect(svc.spec?.selector).toEqual({ "k8ssandra.io/stargate": "sg" });
     expect(Object.fromEntries(svc.spec!.ports!.map((p) => [p.name, p.port]))).toMatchObject({
       graphql: 8080, authorization: 8081, rest: 8082, health: 8084, metrics: 8085, cassandra: 9042,
     });
-    const cm = await eventually(() => reader.get(ConfigMap, { namespace: ns, name: "democluster-dc1-cassandra-config" }), "ConfigMap");
+    const cm = await eventually(() => reader.get(ConfigMap, { namespace: ns, name: "democluster-dc1-cassandra-config" }), "ConfigMap", 60_000);
     expect(cm.metadata?.ownerReferences).toEqual([owner]);
     expect(cm.data?.["stargate-cql.yaml"]).toContain("native_transport_max_concurrent_connections: 100");
     expect(cm.data?.["stargate-cql.yaml"]).not.toContain("num_tokens");
@@ -178,7 +154,7 @@ describe("Stargate controller on a real API server", () => {
     const status = await eventually(async () => {
       const s = await getSg();
       return s.status?.progress === "Deploying" && s.status.serviceRef ? s.status : undefined;
-    }, "Deploying status");
+    }, "Deploying status", 60_000);
     expect(status).toMatchObject({ deploymentRefs: [r1, r2], serviceRef: svcName, readyReplicasRatio: "0/3" });
     expect(status.conditions).toEqual([expect.objectContaining({ type: "Ready", status: "False", reason: "ReplicasNotReady" })]);
 
@@ -186,17 +162,17 @@ describe("Stargate controller on a real API server", () => {
       const events = (await reader.list(Event, { namespace: ns })).items.filter((e) => e.involvedObject?.name === "sg");
       const got = events.map((e) => `${e.reason}: ${e.message}`);
       return got.some((r) => r.startsWith("CreatedService")) && got.filter((r) => r.startsWith("CreatedDeployment")).length === 2 ? got : undefined;
-    }, "Created events");
+    }, "Created events", 60_000);
     expect(reasons).toContain(`CreatedDeployment: Created Deployment ${r1}`);
   });
 
   it("sums the Deployments' status and turns Running with Ready=True once every replica is ready", async () => {
     await setDeploymentStatus(client, reader, ns, r1, 2);
-    const partial = await eventually(async () => ((await getSg()).status?.readyReplicas === 2 ? getSg() : undefined), "2 ready");
+    const partial = await eventually(async () => ((await getSg()).status?.readyReplicas === 2 ? getSg() : undefined), "2 ready", 60_000);
     expect(partial.status).toMatchObject({ progress: "Deploying", readyReplicasRatio: "2/3", replicas: 2, updatedReplicas: 2, availableReplicas: 2 });
 
     await setDeploymentStatus(client, reader, ns, r2, 1);
-    const sg = await eventually(async () => ((await getSg()).status?.progress === "Running" ? getSg() : undefined), "Running");
+    const sg = await eventually(async () => ((await getSg()).status?.progress === "Running" ? getSg() : undefined), "Running", 60_000);
     expect(sg.status).toMatchObject({ readyReplicasRatio: "3/3", replicas: 3, readyReplicas: 3, updatedReplicas: 3, availableReplicas: 3 });
     expect(sg.status?.conditions).toEqual([
       expect.objectContaining({ type: "Ready", status: "True", reason: "AllReplicasReady", observedGeneration: sg.metadata.generation }),
@@ -212,11 +188,11 @@ describe("Stargate controller on a real API server", () => {
     const sg = await getSg();
     sg.spec.size = 4;
     await client.update(sg);
-    await eventually(async () => (await reader.get(Deployment, { namespace: ns, name: r2 })).spec?.replicas === 2, "rack r2 scaled to 2");
+    await eventually(async () => (await reader.get(Deployment, { namespace: ns, name: r2 })).spec?.replicas === 2, "rack r2 scaled to 2", 60_000);
     const status = await eventually(async () => {
       const s = await getSg();
       return s.status?.readyReplicasRatio === "3/4" ? s : undefined;
-    }, "3/4 ready");
+    }, "3/4 ready", 60_000);
     expect(status.status?.progress).toBe("Deploying");
     expect(status.status?.conditions?.[0]).toMatchObject({ status: "False", observedGeneration: status.metadata.generation });
     expect((await reader.get(Deployment, { namespace: ns, name: r1 })).metadata!.resourceVersion).toBe(before.d1);
@@ -226,29 +202,29 @@ describe("Stargate controller on a real API server", () => {
     const d2 = await reader.get(Deployment, { namespace: ns, name: r2 });
     d2.spec!.replicas = 7;
     await client.update(d2);
-    await eventually(async () => (await reader.get(Deployment, { namespace: ns, name: r2 })).spec?.replicas === 2, "hand-scaled Deployment set back");
+    await eventually(async () => (await reader.get(Deployment, { namespace: ns, name: r2 })).spec?.replicas === 2, "hand-scaled Deployment set back", 60_000);
   });
 
   it("follows the datacenter: a rack removed from it loses its Deployment", async () => {
     const dc = await reader.get(CassandraDatacenter, { namespace: ns, name: "dc1" });
     dc.spec.racks = [{ name: "r1" }];
     await client.update(dc);
-    await eventually(() => gone(reader, () => reader.get(Deployment, { namespace: ns, name: r2 })), "rack r2 Deployment deleted");
+    await eventually(() => gone(reader.get(Deployment, { namespace: ns, name: r2 })), "rack r2 Deployment deleted", 60_000);
     const d1 = await eventually(async () => {
       const d = await reader.get(Deployment, { namespace: ns, name: r1 });
       return d.spec?.replicas === 4 ? d : undefined;
-    }, "rack r1 takes all 4 replicas");
+    }, "rack r1 takes all 4 replicas", 60_000);
     expect(d1.metadata?.ownerReferences?.[0]?.name).toBe("sg");
     await eventually(async () => {
       const s = await getSg();
       return s.status?.deploymentRefs?.length === 1 && s.status.deploymentRefs[0] === r1;
-    }, "deploymentRefs updated");
+    }, "deploymentRefs updated", 60_000);
   });
 
   it("leaves its objects to the garbage collector when deleted: nothing is recreated, owner references name the Stargate", async () => {
     const sg = await getSg();
     await client.delete(sg);
-    await eventually(() => gone(reader, getSg), "Stargate deleted");
+    await eventually(() => gone(getSg()), "Stargate deleted", 60_000);
     // No kube-controller-manager runs here: the dependents stay, pointing at an owner that no longer exists.
     const d1 = await reader.get(Deployment, { namespace: ns, name: r1 });
     expect(d1.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: "Stargate", name: "sg", uid: sg.metadata.uid, controller: true })]);
@@ -276,11 +252,11 @@ describe("Stargate objects and kube-controller-manager's garbage collector", () 
     await client.create(datacenter("default", "dc1", []));
     const sg = await client.create(stargate("default", "sg", "dc1", 1));
     const name = "democluster-dc1-default-stargate-deployment";
-    await eventually(() => reader.get(Deployment, { namespace: "default", name }), "Deployment");
-    await eventually(() => reader.get(Service, { namespace: "default", name: "democluster-dc1-stargate-service" }), "Service");
+    await eventually(() => reader.get(Deployment, { namespace: "default", name }), "Deployment", 60_000);
+    await eventually(() => reader.get(Service, { namespace: "default", name: "democluster-dc1-stargate-service" }), "Service", 60_000);
     await client.delete(sg);
-    await eventually(() => gone(reader, () => reader.get(Deployment, { namespace: "default", name })), "Deployment collected");
-    await eventually(() => gone(reader, () => reader.get(Service, { namespace: "default", name: "democluster-dc1-stargate-service" })), "Service collected");
-    await eventually(() => gone(reader, () => reader.get(ConfigMap, { namespace: "default", name: "democluster-dc1-cassandra-config" })), "ConfigMap collected");
+    await eventually(() => gone(reader.get(Deployment, { namespace: "default", name })), "Deployment collected", 60_000);
+    await eventually(() => gone(reader.get(Service, { namespace: "default", name: "democluster-dc1-stargate-service" })), "Service collected", 60_000);
+    await eventually(() => gone(reader.get(ConfigMap, { namespace: "default", name: "democluster-dc1-cassandra-config" })), "ConfigMap collected", 60_000);
   });
 });

@@ -2,7 +2,7 @@ import { ConfigMap, handler } from "@operator-ts/runtime";
 import { startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allClusters, type ClusterRequest, forCluster, mcControllerManagedBy, MultiClusterManager } from "../src/index.ts";
-import { eventually } from "../../runtime/test/support/eventually.ts";
+import { eventually } from "../../../test/support/eventually.ts";
 
 const cm = (name: string): ConfigMap => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" } });
 

@@ -16,7 +16,7 @@ import {
   remoteClusters,
 } from "../src/index.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
-import { eventually } from "../../runtime/test/support/eventually.ts";
+import { eventually } from "../../../test/support/eventually.ts";
 
 describe("cross-cluster ownership and pre-flight on real clusters", () => {
   let home: TestCluster;

@@ -15,7 +15,7 @@ import {
   MultiClusterManager,
   remoteClusters,
 } from "../src/index.ts";
-import { eventually } from "../../runtime/test/support/eventually.ts";
+import { eventually } from "../../../test/support/eventually.ts";
 
 const cm = (name: string): ConfigMap => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" } });
 

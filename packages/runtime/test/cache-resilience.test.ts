@@ -8,10 +8,10 @@ import {
   createConfigMap,
   createNamespace,
   deleteConfigMap,
-  eventually,
   patchConfigMap,
   Recorder,
 } from "./support/cache-helpers.ts";
+import { eventually } from "../../../test/support/eventually.ts";
 import { kubeconfigThrough, LoopbackProxy } from "./support/cache-proxy.ts";
 import { StreamProxy } from "./support/cache-stream-proxy.ts";
 

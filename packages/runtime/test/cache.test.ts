@@ -15,11 +15,11 @@ import {
   createConfigMap,
   createNamespace,
   deleteConfigMap,
-  eventually,
   forEachLimit,
   patchConfigMap,
   Recorder,
 } from "./support/cache-helpers.ts";
+import { eventually } from "../../../test/support/eventually.ts";
 
 const owner = (cm: ConfigMap) => (cm.data?.owner ? [cm.data.owner] : []);
 

@@ -1,5 +1,3 @@
-import { Writable } from "node:stream";
-import { type Logger, pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { KubeObject } from "../src/api/object.ts";
 import { Controller, type ControllerOptions } from "../src/controller/index.ts";
@@ -9,6 +7,7 @@ import { registry } from "../src/metrics/registry.ts";
 import { type ReconcileFunc, type Request, type Result, TerminalError, requestKey } from "../src/reconcile/index.ts";
 import { kind } from "../src/source/index.ts";
 import { FakeClock, exponentialFailureRateLimiter } from "../src/workqueue/index.ts";
+import { recordLogs } from "../../../test/support/logs.ts";
 import { FakeInformerCache } from "./support/fake-informer.ts";
 
 // Generous: these tests share the machine with API servers; a condition that never holds still fails.
@@ -44,16 +43,7 @@ interface Harness<Req> {
 }
 
 function harness<Req = Request>(opts: Omit<ControllerOptions<Req>, "name"> & { name?: string }): Harness<Req> {
-  const lines: string[] = [];
-  const logger: Logger = pino(
-    { level: "debug" },
-    new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  );
+  const { logger, lines } = recordLogs();
   const ctrl = new Controller<Req>({ logger, ...opts, name: opts.name ?? `test-${++seq}` });
   const ac = new AbortController();
   return {

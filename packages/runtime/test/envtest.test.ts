@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { setTimeout as delay } from "node:timers/promises";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, isForbidden, isNotFound } from "../src/client/errors.ts";
 import { RestTransport } from "../src/client/transport.ts";
 import { startClusters, type TestCluster } from "../src/envtest/index.ts";
+import { eventually } from "../../../test/support/eventually.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
 
 function portOpen(port: number): Promise<boolean> {
@@ -153,14 +153,6 @@ describe("envtest: teardown", () => {
   });
 });
 
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await delay(100);
-  }
-}
-
 describe("envtest: a killed test process", () => {
   it("leaves no orphan: the reaper kills its API server and etcd and removes their folder", async () => {
     const fixture = new URL("./fixtures/start-and-hang.ts", import.meta.url).pathname;
@@ -176,8 +168,8 @@ describe("envtest: a killed test process", () => {
 
     child.kill("SIGKILL");
 
-    await eventually(() => started.pids.every((pid) => !processAlive(pid)));
-    await eventually(() => !existsSync(started.dir));
+    await eventually(() => started.pids.every((pid) => !processAlive(pid)), "the reaper killing the API server and etcd");
+    await eventually(() => !existsSync(started.dir), "the reaper removing the cluster folder");
     expect(await portOpen(started.port)).toBe(false);
   });
 });
@@ -201,9 +193,11 @@ describe("envtest: kube-controller-manager", () => {
         },
       });
       await api.request("DELETE", "/api/v1/namespaces/default/configmaps/owner");
-      await eventually(async () =>
-        isNotFound(await api.request("GET", "/api/v1/namespaces/default/configmaps/dependent").catch((e) => e)),
-      60_000);
+      await eventually(
+        async () => isNotFound(await api.request("GET", "/api/v1/namespaces/default/configmaps/dependent").catch((e) => e)),
+        "the dependent garbage-collected",
+        60_000,
+      );
     } finally {
       await api.close();
       await cluster!.stop();

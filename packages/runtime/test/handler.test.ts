@@ -1,11 +1,11 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { KubeObject, OwnerReference } from "../src/api/object.ts";
 import { enqueueRequestForObject, enqueueRequestForOwner, enqueueRequestsFromMapFunc, handlerFuncs } from "../src/handler/index.ts";
 import { getLogger, setLogger } from "../src/log/index.ts";
-import { type Request, requestKey } from "../src/reconcile/index.ts";
+import type { Request } from "../src/reconcile/index.ts";
 import { RateLimitingQueue } from "../src/workqueue/index.ts";
+import { recordLogs } from "../../../test/support/logs.ts";
+import { drain } from "./support/queue.ts";
 
 // Generous: these tests share the machine with API servers; a condition that never holds still fails.
 const poll = <T>(fn: () => T) => expect.poll(fn, { timeout: 15_000, interval: 5 });
@@ -23,31 +23,10 @@ const ref = (apiVersion: string, kind: string, name: string, controller?: boolea
   controller,
 });
 
-/** Everything queued, as keys in queue order. */
-async function drain(q: RateLimitingQueue<Request>): Promise<string[]> {
-  const out: string[] = [];
-  while (q.len() > 0) {
-    const r = (await q.get())!;
-    out.push(requestKey(r));
-    q.done(r);
-  }
-  return out;
-}
-
 function captureLogs(): string[] {
-  const lines: string[] = [];
+  const { logger, lines } = recordLogs();
   const previous = getLogger();
-  setLogger(
-    pino(
-      { level: "debug" },
-      new Writable({
-        write(chunk, _enc, cb) {
-          lines.push(String(chunk));
-          cb();
-        },
-      }),
-    ),
-  );
+  setLogger(logger);
   restore = () => setLogger(previous);
   return lines;
 }

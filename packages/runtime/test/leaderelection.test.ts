@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Lease, Manager, metrics, RestClient, runnableFunc } from "../src/index.ts";
 import { startCluster, type TestCluster } from "../src/envtest/index.ts";
-import { eventually } from "./support/eventually.ts";
+import { eventually } from "../../../test/support/eventually.ts";
 
 // Short timings keep the test quick; the algorithm is the same with controller-runtime's 15 s / 10 s / 2 s defaults.
 const timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 };

@@ -12,7 +12,7 @@ import {
   source,
 } from "../src/index.ts";
 import { startClusters, type TestCluster } from "../src/envtest/index.ts";
-import { eventually } from "./support/eventually.ts";
+import { eventually } from "../../../test/support/eventually.ts";
 
 const cm = (name: string, data: Record<string, string> = {}): ConfigMap => ({
   apiVersion: "v1",

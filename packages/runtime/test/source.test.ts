@@ -1,14 +1,14 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { getLogger, setLogger } from "../src/log/index.ts";
 import type { KubeObject } from "../src/api/object.ts";
 import { enqueueRequestForObject, handlerFuncs } from "../src/handler/index.ts";
 import { generationChanged, predicateFuncs } from "../src/predicate/index.ts";
-import { type Request, requestKey } from "../src/reconcile/index.ts";
+import type { Request } from "../src/reconcile/index.ts";
 import { ChannelSource, channel, funcSource, kind } from "../src/source/index.ts";
 import { RateLimitingQueue } from "../src/workqueue/index.ts";
+import { recordLogs } from "../../../test/support/logs.ts";
 import { FakeInformerCache } from "./support/fake-informer.ts";
+import { drain } from "./support/queue.ts";
 
 // Generous: these tests share the machine with API servers; a condition that never holds still fails.
 const poll = <T>(fn: () => T) => expect.poll(fn, { timeout: 15_000, interval: 5 });
@@ -18,16 +18,6 @@ const w = (name: string, extra: Partial<NonNullable<KubeObject["metadata"]>> = {
   ...Widget,
   metadata: { namespace: "ns", name, ...extra },
 });
-
-async function drain(q: RateLimitingQueue<Request>): Promise<string[]> {
-  const out: string[] = [];
-  while (q.len() > 0) {
-    const r = (await q.get())!;
-    out.push(requestKey(r));
-    q.done(r);
-  }
-  return out;
-}
 
 describe("kind source", () => {
   it("replays existing objects, then delivers events through the predicates to the handler", async () => {
@@ -120,9 +110,9 @@ describe("kind source", () => {
         throw new Error("predicate bug");
       }),
     ).start(ac.signal, q);
-    const lines: string[] = [];
+    const { logger, lines } = recordLogs("info");
     const previous = getLogger();
-    setLogger(pino(new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) })));
+    setLogger(logger);
     try {
       expect(() => inf.add(w("bad"))).not.toThrow();
       inf.add(w("good"));

@@ -1,27 +1,7 @@
-import { setTimeout as delay } from "node:timers/promises";
 import type { ConfigMap } from "../../src/api/kinds.ts";
 import type { KubeObject } from "../../src/api/object.ts";
 import type { ResourceEventHandler } from "../../src/cache/interfaces.ts";
 import type { RestTransport } from "../../src/client/transport.ts";
-
-/** Polls until the check returns a truthy value (or stops throwing), and fails with its last state after the deadline. */
-export async function eventually<R>(check: () => R | Promise<R>, what: string, timeoutMs = 20_000): Promise<NonNullable<R>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result) return result as NonNullable<R>;
-      last = result;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : String(last)}`);
-    }
-    await delay(50);
-  }
-}
 
 export type RecordedEvent =
   | { type: "add"; key: string; obj: KubeObject; initial: boolean }

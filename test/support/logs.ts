@@ -1,0 +1,17 @@
+import { Writable } from "node:stream";
+import { type Level, type Logger, pino } from "pino";
+
+/** A logger that keeps every JSON line it writes, for tests that look at what was logged. */
+export function recordLogs(level: Level = "debug"): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = pino(
+    { level },
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  return { logger, lines };
+}
