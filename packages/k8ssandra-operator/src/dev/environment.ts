@@ -6,6 +6,7 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { preflight } from "@operator-ts/multicluster";
 import { type Logger, Namespace, RestClient } from "@operator-ts/runtime";
 import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { createOperator, type Operator } from "../operator.ts";
@@ -96,7 +97,17 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
     const identity = async (c: TestCluster, mode: "control-plane" | "data-plane"): Promise<KubeConfig> => {
       if (!options.asServiceAccount) return c.kubeconfig;
       await applyManifests(c.kubeconfig, [resolve(RBAC, "common"), resolve(RBAC, mode)]);
-      return c.serviceAccountKubeConfig(OPERATOR_NAMESPACE, "k8ssandra-operator", { contextName: c.name });
+      const kc = await c.serviceAccountKubeConfig(OPERATOR_NAMESPACE, "k8ssandra-operator", { contextName: c.name });
+      // New bindings take a moment to reach the authorizer: start the operator once its identity holds them.
+      const probe = mode === "control-plane"
+        ? { verb: "watch", group: "k8ssandra.io", resource: "k8ssandraclusters" }
+        : { verb: "watch", group: "cassandra.datastax.com", resource: "cassandradatacenters" };
+      const deadline = Date.now() + 20_000;
+      while (!(await preflight([{ name: c.name, kubeconfig: kc }], { permissions: [probe] }))[0]!.ok) {
+        if (Date.now() > deadline) throw new Error(`service account in ${c.name} never got its ${mode} permissions`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return kc;
     };
 
     say("starting the operator (control plane) and, in each data plane, the operator (data plane) and the cass-operator simulator");
