@@ -46,7 +46,7 @@ function notes(m: Metric, all: Metric[]): string {
   if (m.id === "throughput.time") {
     const floor = all.find((x) => x.id === "limit.total")?.ts?.median;
     if (floor && m.ts && m.go) {
-      parts.push(`API server alone: ${formatValue(floor, "ms")}; TS at ${Math.round((floor / m.ts.median) * 100)} %, Go at ${Math.round((floor / m.go.median) * 100)} % of that pace`);
+      parts.push(`the API server alone takes ${formatValue(floor, "ms")} for these creates and then these patches; TS ${(m.ts.median / floor).toFixed(2)}×, Go ${(m.go.median / floor).toFixed(2)}× that`);
     }
   }
   const spreads = [m.ts, m.go].filter((s) => s && s.n > 1 && s.spread > 0.25);
