@@ -43,6 +43,7 @@ function cell(s: string): string {
 function notes(m: Metric, all: Metric[]): string {
   const parts: string[] = [];
   if (m.note) parts.push(m.note);
+  if (m.kind === "reference") parts.push("the load generator alone, no controller: the API server's own pace (TS column)");
   if (m.id === "throughput.time") {
     const floor = all.find((x) => x.id === "limit.total")?.ts?.median;
     if (floor && m.ts && m.go) {
@@ -69,8 +70,8 @@ export function markdownTable(report: Report): string {
       const r = ratioOf(m);
       const state = goalState(m);
       const goal = m.goal === undefined ? "" : `≤ ${m.goal.toFixed(1)}${state ? ` ${state === "met" ? "✅ met" : "❌ missed"}` : ""}`;
-      const ts = m.kind === "reference" ? `${formatSummary(m.ts, m.unit)} (no controller)` : formatSummary(m.ts, m.unit);
-      const go = m.kind === "ts-only" ? "no Go row" : m.kind === "reference" ? "same" : formatSummary(m.go, m.unit);
+      const ts = formatSummary(m.ts, m.unit);
+      const go = m.kind === "ts-only" ? "no Go row" : m.kind === "reference" ? "—" : formatSummary(m.go, m.unit);
       lines.push(`| ${s.id} | ${cell(m.label)} | ${cell(ts)} | ${cell(go)} | ${r === undefined ? "—" : r.toFixed(2)} | ${goal} | ${cell(notes(m, metrics))} |`);
     }
   }
