@@ -9,7 +9,7 @@ function esc(s: string): string {
 
 export function ratioChart(metrics: Metric[], subtitle: string): string {
   const rows = metrics.filter((m) => m.kind === "ratio" && ratioOf(m) !== undefined);
-  const labelW = 430;
+  const labelW = 480;
   const plotW = 420;
   const rowH = 22;
   const top = 56;
@@ -33,7 +33,7 @@ export function ratioChart(metrics: Metric[], subtitle: string): string {
     const r = ratioOf(m)!;
     const state = goalState(m);
     const color = state === "met" ? "#3a9d5d" : state === "missed" ? "#d0473f" : r <= 1 ? "#8fbfa0" : "#b9b9b9";
-    out.push(`<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(m.label.length > 70 ? `${m.label.slice(0, 67)}...` : m.label)}</text>`);
+    out.push(`<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(m.label.length > 72 ? `${m.label.slice(0, 69)}...` : m.label)}</text>`);
     out.push(`<rect x="${labelW}" y="${y + 4}" width="${Math.max(1, x(r) - labelW)}" height="${rowH - 8}" fill="${color}"/>`);
     if (m.goal !== undefined) {
       const gx = x(m.goal);
