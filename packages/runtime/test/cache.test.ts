@@ -52,11 +52,30 @@ describe("InformerCache on a real API server", () => {
     await cluster?.stop();
   });
 
+  it("streams the initial list through one watch by default, ending it at the end-of-list bookmark", async () => {
+    for (let i = 0; i < 30; i++) await createConfigMap(transport, "team-c", `streamed-${i}`, { n: String(i) });
+    const cache = new InformerCache(transport, mapper, { namespaces: ["team-c"] });
+    const informer = await cache.getSharedInformer(ConfigMap);
+    const recorder = new Recorder();
+    informer.addEventHandler(recorder);
+    started(cache);
+    expect(await cache.waitForCacheSync(AbortSignal.timeout(30_000))).toBe(true);
+    expect(informer.stats().lists).toBe(1);
+    expect(informer.stats().listPages).toBe(0);
+    const initial = recorder.events.filter((e) => e.type === "add" && e.key.startsWith("team-c/streamed-"));
+    expect(initial).toHaveLength(30);
+    expect(initial.every((e) => e.type === "add" && e.initial)).toBe(true);
+    // The same request goes on as the watch.
+    await createConfigMap(transport, "team-c", "streamed-after", { n: "after" });
+    await eventually(() => recorder.find("add", "team-c/streamed-after", (e) => !e.initial), "add after the list");
+    expect(informer.stats().watches).toBe(1);
+  });
+
   it("lists 1,200 ConfigMaps in pages of 500, then streams adds, updates and deletes to handlers", async () => {
     const names = Array.from({ length: 1200 }, (_, i) => `cm-${String(i).padStart(4, "0")}`);
     await forEachLimit(names, 24, (name) => createConfigMap(transport, "big", name, { n: name }));
 
-    const cache = new InformerCache(transport, mapper);
+    const cache = new InformerCache(transport, mapper, { reflector: { streamingLists: false } });
     const informer = await cache.getSharedInformer(ConfigMap);
     expect(await cache.getInformer(ConfigMap)).toBe(informer);
     const early = new Recorder();

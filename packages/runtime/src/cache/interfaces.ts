@@ -63,6 +63,12 @@ export interface CacheOptions {
 export interface ReflectorTuning {
   /** Objects per list page; default 500. 0 lists everything in one request. */
   listPageSize?: number;
+  /**
+   * Stream the initial list through a watch (sendInitialEvents, Kubernetes >= 1.27) as client-go does: one request
+   * served from the watch cache, no whole list in memory at once. Falls back to paginated lists where the server
+   * refuses it. Default true.
+   */
+  streamingLists?: boolean;
   /** The server ends each watch after a random number of seconds in [min, max]; default 300-600. */
   watchTimeoutSeconds?: { min: number; max: number };
   /**

@@ -57,6 +57,7 @@ export interface ReflectorStats {
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_WATCH_TIMEOUT = { min: 300, max: 600 };
 const WATCHDOG_MARGIN_MS = 30_000;
+const INITIAL_EVENTS_SILENCE_MS = 30_000;
 /** A watch that closes this fast without a single event is a failure in disguise, not a timeout. */
 const SHORT_WATCH_MS = 1000;
 
@@ -74,6 +75,10 @@ export class Reflector<T extends KubeObject> {
   private readonly kindLabel: string;
   private rv: string | undefined;
   private listed = false;
+  /** True from the start and after a 410 until a complete list has arrived. */
+  private needList = true;
+  /** Whether the API server streams lists (sendInitialEvents); undefined until tried. */
+  private watchList: boolean | undefined;
   private lastGoneAt = 0;
   readonly stats: ReflectorStats = {
     lists: 0,
@@ -91,6 +96,7 @@ export class Reflector<T extends KubeObject> {
   constructor(options: ReflectorOptions<T>) {
     this.options = options;
     this.backoff = new Backoff(options.tuning?.backoff);
+    if (options.tuning?.streamingLists === false) this.watchList = false;
     this.kindLabel = metricKind(options);
     this.log = (options.logger ?? getLogger()).child({
       component: "reflector",
@@ -109,16 +115,17 @@ export class Reflector<T extends KubeObject> {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    let needList = true;
+    this.needList = true;
     while (!signal.aborted) {
-      let listing = needList;
       try {
-        if (needList) {
-          await this.list(signal);
-          needList = false;
-          listing = false;
+        let outcome: WatchOutcome;
+        if (this.needList && this.watchList !== false) {
+          // The list streams through a watch that goes on as the watch: one request, from the watch cache.
+          outcome = await this.watch(signal, true);
+        } else {
+          if (this.needList) await this.list(signal);
+          outcome = await this.watch(signal, false);
         }
-        const outcome = await this.watch(signal);
         if (outcome === "short") {
           informerWatchRestarts.inc({ kind: this.kindLabel, reason: "short" });
           await sleep(this.backoff.next(), signal);
@@ -131,8 +138,16 @@ export class Reflector<T extends KubeObject> {
         }
       } catch (err) {
         if (signal.aborted) break;
+        // Still listing if no complete list arrived since the last one was asked for (a streamed list sets it midway).
+        const listing = this.needList;
+        if (listing && this.watchList !== false && (err instanceof WatchListUnsupported || isWatchListRejected(err))) {
+          // An API server without streaming lists (older than 1.27, or the feature turned off): page the list instead.
+          this.watchList = false;
+          this.log.info({ reason: (err as Error).message }, "streaming lists not available; using paginated lists");
+          continue;
+        }
         if (!listing && (isGone(err) || isResourceVersionTooLarge(err))) {
-          needList = true;
+          this.needList = true;
           this.stats.relistsAfterGone++;
           informerWatchRestarts.inc({ kind: this.kindLabel, reason: "gone" });
           this.log.info({ resourceVersion: this.rv, reason: (err as Error).message }, "watch resourceVersion is gone; relisting");
@@ -198,22 +213,20 @@ export class Reflector<T extends KubeObject> {
         throw err;
       }
       if (signal.aborted) return;
-      this.rv = rv;
-      this.stats.lists++;
-      informerLists.inc({ kind: this.kindLabel });
-      const first = !this.listed;
-      this.listed = true;
-      this.options.sink.replace(items, rv, first);
-      this.options.sink.resourceVersion?.(rv);
+      this.finishList(items, rv);
       return;
     }
   }
 
-  private async watch(signal: AbortSignal): Promise<WatchOutcome> {
+  private async watch(signal: AbortSignal, initial: boolean): Promise<WatchOutcome> {
     const { transport, path, sink } = this.options;
+    // While the initial events stream in they are collected, and handed over as one list at the end-of-list bookmark.
+    let collecting: T[] | undefined = initial ? [] : undefined;
     const bounds = this.options.tuning?.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT;
     const timeoutSeconds = bounds.max > bounds.min ? randomInt(bounds.min, bounds.max + 1) : bounds.min;
-    const inactivityMs = this.options.tuning?.watchInactivityTimeoutMs ?? timeoutSeconds * 1000 + WATCHDOG_MARGIN_MS;
+    const steadyInactivityMs = this.options.tuning?.watchInactivityTimeoutMs ?? timeoutSeconds * 1000 + WATCHDOG_MARGIN_MS;
+    // Initial events come back to back and end with a bookmark: a long silence then means no bookmark is coming.
+    let inactivityMs = initial ? Math.min(steadyInactivityMs, INITIAL_EVENTS_SILENCE_MS) : steadyInactivityMs;
 
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal.reason);
@@ -234,7 +247,9 @@ export class Reflector<T extends KubeObject> {
     };
     let timer: NodeJS.Timeout | undefined = setTimeout(check, inactivityMs);
 
-    const query: Query = { ...this.baseQuery(), allowWatchBookmarks: true, resourceVersion: this.rv, timeoutSeconds };
+    const query: Query = initial
+      ? { ...this.baseQuery(), allowWatchBookmarks: true, sendInitialEvents: true, resourceVersionMatch: "NotOlderThan", timeoutSeconds }
+      : { ...this.baseQuery(), allowWatchBookmarks: true, resourceVersion: this.rv, timeoutSeconds };
     this.stats.watches++;
     this.stats.watching = true;
     try {
@@ -242,6 +257,18 @@ export class Reflector<T extends KubeObject> {
         lastActivity = Date.now();
         events++;
         const obj = event.object;
+        if (collecting) {
+          if (event.type === "ADDED") {
+            collecting.push(this.prepare(obj));
+            continue;
+          }
+          if (event.type === "BOOKMARK" && obj?.metadata?.annotations?.[INITIAL_EVENTS_END] === "true") {
+            this.finishList(collecting, obj.metadata.resourceVersion ?? "");
+            collecting = undefined;
+            inactivityMs = steadyInactivityMs;
+            continue;
+          }
+        }
         switch (event.type) {
           case "ADDED":
           case "MODIFIED":
@@ -268,10 +295,36 @@ export class Reflector<T extends KubeObject> {
       timer = undefined;
       signal.removeEventListener("abort", onAbort);
     }
+    if (collecting && !signal.aborted) {
+      // The stream ended (or stalled) before the end-of-list bookmark: this server does not stream lists.
+      throw new WatchListUnsupported(stalled ? "no end-of-list bookmark arrived" : "the watch ended before the end-of-list bookmark");
+    }
     if (stalled) return "stalled";
     if (events === 0 && Date.now() - started < SHORT_WATCH_MS && !signal.aborted) return "short";
     return "timeout";
   }
+
+  /** A complete list has arrived (paged or streamed): it replaces the sink's state. */
+  private finishList(items: T[], rv: string): void {
+    this.needList = false;
+    this.rv = rv;
+    this.stats.lists++;
+    informerLists.inc({ kind: this.kindLabel });
+    const first = !this.listed;
+    this.listed = true;
+    this.options.sink.replace(items, rv, first);
+    this.options.sink.resourceVersion?.(rv);
+  }
+}
+
+/** The bookmark annotation that ends the initial events of a streaming list. */
+const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
+
+class WatchListUnsupported extends Error {}
+
+/** A server that does not accept sendInitialEvents answers the watch with 400 or 422 (Invalid). */
+function isWatchListRejected(err: unknown): boolean {
+  return err instanceof ApiError && (err.code === 400 || err.code === 422);
 }
 
 /** The API server's answer to a watch from a resourceVersion it has not reached yet (after an etcd restore, say). */
