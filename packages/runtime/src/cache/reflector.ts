@@ -253,40 +253,42 @@ export class Reflector<T extends KubeObject> {
     this.stats.watches++;
     this.stats.watching = true;
     try {
-      for await (const event of transport.watch<T>(path, query, controller.signal) as AsyncGenerator<WatchEvent<T>>) {
+      for await (const batch of transport.watch<T>(path, query, controller.signal) as AsyncGenerator<WatchEvent<T>[]>) {
         lastActivity = Date.now();
-        events++;
-        const obj = event.object;
-        if (collecting) {
-          if (event.type === "ADDED") {
-            collecting.push(this.prepare(obj));
-            continue;
+        for (const event of batch) {
+          events++;
+          const obj = event.object;
+          if (collecting) {
+            if (event.type === "ADDED") {
+              collecting.push(this.prepare(obj));
+              continue;
+            }
+            if (event.type === "BOOKMARK" && obj?.metadata?.annotations?.[INITIAL_EVENTS_END] === "true") {
+              this.finishList(collecting, obj.metadata.resourceVersion ?? "");
+              collecting = undefined;
+              inactivityMs = steadyInactivityMs;
+              continue;
+            }
           }
-          if (event.type === "BOOKMARK" && obj?.metadata?.annotations?.[INITIAL_EVENTS_END] === "true") {
-            this.finishList(collecting, obj.metadata.resourceVersion ?? "");
-            collecting = undefined;
-            inactivityMs = steadyInactivityMs;
-            continue;
+          switch (event.type) {
+            case "ADDED":
+            case "MODIFIED":
+              this.stats.events++;
+              sink.upsert(this.prepare(obj));
+              break;
+            case "DELETED":
+              this.stats.events++;
+              sink.remove(this.prepare(obj));
+              break;
+            case "BOOKMARK":
+              this.stats.bookmarks++;
+              break;
           }
-        }
-        switch (event.type) {
-          case "ADDED":
-          case "MODIFIED":
-            this.stats.events++;
-            sink.upsert(this.prepare(obj));
-            break;
-          case "DELETED":
-            this.stats.events++;
-            sink.remove(this.prepare(obj));
-            break;
-          case "BOOKMARK":
-            this.stats.bookmarks++;
-            break;
-        }
-        const rv = obj?.metadata?.resourceVersion;
-        if (rv) {
-          this.rv = rv;
-          sink.resourceVersion?.(rv);
+          const rv = obj?.metadata?.resourceVersion;
+          if (rv) {
+            this.rv = rv;
+            sink.resourceVersion?.(rv);
+          }
         }
       }
     } finally {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Logger, getLogger, withLogger } from "../log/index.ts";
+import { type Logger, getLogger, withLazyLogger } from "../log/index.ts";
 import type { LeaderElectionRunnable, Runnable } from "../manager/runnable.ts";
 import { type ControllerMetrics, controllerMetrics } from "../metrics/controller.ts";
 import { type ReconcileFunc, type Reconciler, type Request, type Result, TerminalError, reconcilerFrom } from "../reconcile/index.ts";
@@ -202,14 +202,16 @@ export class Controller<Req = Request> implements Runnable, LeaderElectionRunnab
   }
 
   private async reconcileHandler(req: Req, signal: AbortSignal): Promise<void> {
-    const log = this.log.child({ ...this.logValues(req), reconcileID: randomUUID() });
+    const values = this.logValues(req);
+    let log: Logger | undefined;
+    const logger = () => (log ??= this.log.child({ ...values, reconcileID: randomUUID() }));
     const started = this.clock.now();
     this.metrics.workerStarted();
     let result: Result | void;
     try {
-      result = await withLogger(log, () => this.reconciler.reconcile(req, signal));
+      result = await withLazyLogger(logger, () => this.reconciler.reconcile(req, signal));
     } catch (thrown) {
-      this.onError(req, thrown, log, signal);
+      this.onError(req, thrown, logger(), signal);
       return;
     } finally {
       this.metrics.workerFinished();

@@ -22,16 +22,28 @@ export function getLogger(): Logger {
   return root;
 }
 
-const scope = new AsyncLocalStorage<Logger>();
+/** A scope's logger, made on first use: most reconciles never log, and a pino child costs CPU and garbage. */
+interface LazyLogger {
+  make: () => Logger;
+}
+
+const scope = new AsyncLocalStorage<Logger | LazyLogger>();
 
 /**
  * The logger of the reconcile (or other scoped work) running now, with controller, namespace, name and reconcileID
  * already on it; the root logger outside any scope. The counterpart of Go's log.FromContext(ctx).
  */
 export function fromContext(): Logger {
-  return scope.getStore() ?? root;
+  const current = scope.getStore();
+  if (!current) return root;
+  return "make" in current && typeof current.make === "function" ? current.make() : (current as Logger);
 }
 
 export function withLogger<R>(logger: Logger, fn: () => R): R {
   return scope.run(logger, fn);
+}
+
+/** Runs fn with a logger that make() builds the first time it is asked for; make must return the same one each time. */
+export function withLazyLogger<R>(make: () => Logger, fn: () => R): R {
+  return scope.run({ make }, fn);
 }
