@@ -6,6 +6,7 @@ import {
   InformerCache,
   MissingIndexError,
   UnknownNamespaceError,
+  transformStripManagedFields,
 } from "../src/cache/index.ts";
 import { isNotFound } from "../src/client/errors.ts";
 import { registry } from "../src/metrics/registry.ts";
@@ -165,10 +166,7 @@ describe("InformerCache on a real API server", () => {
     const cache = started(
       new InformerCache(transport, mapper, {
         namespaces: ["team-a", "team-b"],
-        defaultTransform: (o) => {
-          if (o.metadata) delete o.metadata.managedFields;
-          return o;
-        },
+        defaultTransform: transformStripManagedFields(),
         byObject: [{ type: ConfigMap, options: { labelSelector: "app in (web,db),!skip" } }],
       }),
     );

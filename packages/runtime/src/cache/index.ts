@@ -28,3 +28,4 @@ export {
   selectorMatches,
 } from "../labels/index.ts";
 export { jsonClone, jsonEqual } from "./json.ts";
+export { transformStripManagedFields } from "./transforms.ts";
