@@ -6,6 +6,7 @@
 //   --reps N            repetitions per A/B pair
 //   --profile           run the TS programs under node --cpu-prof (profiles in bench/results/profiles/)
 //   --at REV            run the TS programs from that commit (a snapshot under ~/.cache), not the working tree
+//   --report-from FILE  run nothing: write the doc, latest files and chart again from a results JSON
 import { execFileSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -29,8 +30,17 @@ const { values } = parseArgs({
     reps: { type: "string" },
     profile: { type: "boolean", default: false },
     at: { type: "string" },
+    "report-from": { type: "string" },
   },
 });
+
+if (values["report-from"]) {
+  const { readFile } = await import("node:fs/promises");
+  const saved = JSON.parse(await readFile(values["report-from"], "utf8")) as Report;
+  const { json, svg } = await writeReport(saved);
+  console.log(`${saved.mode} results of ${saved.startedAt} written again: ${json}, ${svg}, docs/benchmarks.md`);
+  process.exit(0);
+}
 
 const started = new Date();
 const t0 = Date.now();
