@@ -5,26 +5,18 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
 )
-
-// dropManagedFields is the transform of the "with transform" rows, written out as the TS side writes it.
-func dropManagedFields(obj any) (any, error) {
-	if m, err := meta.Accessor(obj); err == nil {
-		m.SetManagedFields(nil)
-	}
-	return obj, nil
-}
 
 // runMemory: RSS of a Cluster (cache, client, mapper) before and after its ConfigMap informer has synced the
 // objects already in the cluster, each reading taken after a full GC with freed memory handed back to the OS.
 func runMemory(path string, p Params) {
 	cl, err := cluster.New(restConfig(path), func(o *cluster.Options) {
 		if p.Transform {
-			o.Cache = cache.Options{DefaultTransform: dropManagedFields}
+			// controller-runtime's helper, as the TS side uses the runtime's transformStripManagedFields.
+			o.Cache = cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
 		}
 	})
 	if err != nil {

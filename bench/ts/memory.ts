@@ -1,22 +1,13 @@
 // Memory: RSS of a Cluster (cache, client, mapper) before and after its ConfigMap informer has synced the objects
 // already in the cluster, each reading taken after full collections. Mirrors runMemory in bench/go-baseline/memory.go.
-import { Cluster, ConfigMap, type KubeObject } from "@operator-ts/runtime";
+import { cache, Cluster, ConfigMap } from "@operator-ts/runtime";
 import { args, cpuSeconds, emit, fail, loadKubeConfig, nowMs, rssBytes, run, settledMemory, startProfile } from "./common.ts";
-
-/**
- * The transform of the "with transform" rows, as the Go side writes it (SetManagedFields(nil), like controller-runtime's
- * TransformStripManagedFields). Assigned, not deleted: `delete` turns every cached metadata object into a slow
- * dictionary-mode object, and measured 35 % more RSS per object (docs/benchmarks.md).
- */
-function dropManagedFields(obj: KubeObject): KubeObject {
-  if (obj.metadata?.managedFields) obj.metadata.managedFields = undefined;
-  return obj;
-}
 
 async function main(): Promise<void> {
   const { kubeconfigs, params } = args();
   const cluster = await Cluster.create(loadKubeConfig(kubeconfigs[0]!), {
-    cache: params.transform ? { defaultTransform: dropManagedFields } : {},
+    // The runtime's helper, as the Go side uses controller-runtime's TransformStripManagedFields.
+    cache: params.transform ? { defaultTransform: cache.transformStripManagedFields() } : {},
   });
   const before = settledMemory();
   const usageBefore = process.memoryUsage();
