@@ -53,9 +53,9 @@ describe("InformerCache on a real API server", () => {
     await cluster?.stop();
   });
 
-  it("streams the initial list through one watch by default, ending it at the end-of-list bookmark", async () => {
+  it("streams the initial list through one watch when asked, ending it at the end-of-list bookmark", async () => {
     for (let i = 0; i < 30; i++) await createConfigMap(transport, "team-c", `streamed-${i}`, { n: String(i) });
-    const cache = new InformerCache(transport, mapper, { namespaces: ["team-c"] });
+    const cache = new InformerCache(transport, mapper, { namespaces: ["team-c"], reflector: { streamingLists: true } });
     const informer = await cache.getSharedInformer(ConfigMap);
     const recorder = new Recorder();
     informer.addEventHandler(recorder);
@@ -76,7 +76,7 @@ describe("InformerCache on a real API server", () => {
     const names = Array.from({ length: 1200 }, (_, i) => `cm-${String(i).padStart(4, "0")}`);
     await forEachLimit(names, 24, (name) => createConfigMap(transport, "big", name, { n: name }));
 
-    const cache = new InformerCache(transport, mapper, { reflector: { streamingLists: false } });
+    const cache = new InformerCache(transport, mapper);
     const informer = await cache.getSharedInformer(ConfigMap);
     expect(await cache.getInformer(ConfigMap)).toBe(informer);
     const early = new Recorder();

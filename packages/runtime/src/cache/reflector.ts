@@ -96,7 +96,7 @@ export class Reflector<T extends KubeObject> {
   constructor(options: ReflectorOptions<T>) {
     this.options = options;
     this.backoff = new Backoff(options.tuning?.backoff);
-    if (options.tuning?.streamingLists === false) this.watchList = false;
+    if (options.tuning?.streamingLists !== true) this.watchList = false;
     this.kindLabel = metricKind(options);
     this.log = (options.logger ?? getLogger()).child({
       component: "reflector",
