@@ -4,7 +4,7 @@ import type { RestTransport } from "../client/transport.ts";
 import { getLogger, type Logger } from "../log/index.ts";
 import type { HandlerRegistration, Informer, ReflectorTuning, ResourceEventHandler } from "./interfaces.ts";
 import { metricKind, trackStoreSize } from "./metrics.ts";
-import { Reflector, type ReflectorSink, type ReflectorStats } from "./reflector.ts";
+import { emptyStats, Reflector, type ReflectorSink, type ReflectorStats } from "./reflector.ts";
 import { type IndexFunc, Store } from "./store.ts";
 
 export interface SharedInformerOptions<T extends KubeObject> {
@@ -101,18 +101,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
 
   /** Counters summed over the informer's reflectors (one per namespace when restricted to several). */
   stats(): ReflectorStats {
-    const total: ReflectorStats = {
-      lists: 0,
-      listPages: 0,
-      unpaginatedFallbacks: 0,
-      watches: 0,
-      events: 0,
-      bookmarks: 0,
-      relistsAfterGone: 0,
-      stalledWatches: 0,
-      errors: 0,
-      watching: false,
-    };
+    const total = emptyStats();
     for (const r of this.reflectors) {
       for (const k of Object.keys(total) as (keyof ReflectorStats)[]) {
         if (k === "watching") total.watching ||= r.stats.watching;

@@ -54,6 +54,21 @@ export interface ReflectorStats {
   watching: boolean;
 }
 
+export function emptyStats(): ReflectorStats {
+  return {
+    lists: 0,
+    listPages: 0,
+    unpaginatedFallbacks: 0,
+    watches: 0,
+    events: 0,
+    bookmarks: 0,
+    relistsAfterGone: 0,
+    stalledWatches: 0,
+    errors: 0,
+    watching: false,
+  };
+}
+
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_WATCH_TIMEOUT = { min: 300, max: 600 };
 const WATCHDOG_MARGIN_MS = 30_000;
@@ -80,18 +95,7 @@ export class Reflector<T extends KubeObject> {
   /** Whether the API server streams lists (sendInitialEvents); undefined until tried. */
   private watchList: boolean | undefined;
   private lastGoneAt = 0;
-  readonly stats: ReflectorStats = {
-    lists: 0,
-    listPages: 0,
-    unpaginatedFallbacks: 0,
-    watches: 0,
-    events: 0,
-    bookmarks: 0,
-    relistsAfterGone: 0,
-    stalledWatches: 0,
-    errors: 0,
-    watching: false,
-  };
+  readonly stats: ReflectorStats = emptyStats();
 
   constructor(options: ReflectorOptions<T>) {
     this.options = options;
