@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Cluster, type ClusterOptions, type Controller, type Logger, Manager, type ManagerOptions, type Source } from "@operator-ts/runtime";
 import { EventEmitter } from "eventemitter3";
@@ -68,13 +69,7 @@ function remoteSource(source: Source<ClusterRequest>, stop: AbortSignal, log: Lo
           } catch (err) {
             if (both.aborted) break;
             log.warn({ cluster, source: String(source), err: (err as Error).message, retryInMs: delayMs }, "could not start a watch on a cluster; retrying");
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, delayMs);
-              both.addEventListener("abort", () => {
-                clearTimeout(timer);
-                resolve();
-              }, { once: true });
-            });
+            await delay(delayMs, undefined, { signal: both }).catch(() => undefined);
           }
         }
         return false;

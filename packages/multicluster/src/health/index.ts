@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { Gauge } from "prom-client";
 import { metrics, type RestTransport } from "@operator-ts/runtime";
 
@@ -139,13 +140,7 @@ export class ClusterHealth {
         if (signal.aborted) return;
         this.report(name, false, err instanceof Error ? err.message : String(err));
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.intervalMs);
-        signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
-      });
+      await delay(this.intervalMs, undefined, { signal: signal }).catch(() => undefined);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -91,13 +92,7 @@ export class KubeconfigFileProvider implements Runnable {
       } catch (err) {
         log.error({ err: (err as Error).message, path: this.options.path }, "could not read kubeconfig file; keeping the clusters as they were");
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollIntervalMs ?? 10_000);
-        signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
-      });
+      await delay(this.options.pollIntervalMs ?? 10_000, undefined, { signal: signal }).catch(() => undefined);
     }
   }
 }

@@ -2,18 +2,13 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { alive } from "./lock.ts";
 
 const claimsDir = join(tmpdir(), "operator-ts-ports");
 
 function ownerAlive(file: string): boolean {
   const pid = Number(readFileSync(file, "utf8").trim());
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return pid > 0 && alive(pid);
 }
 
 function osFreePort(host: string): Promise<number> {

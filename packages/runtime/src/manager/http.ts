@@ -30,14 +30,14 @@ export class HttpServerRunnable implements Runnable {
     this.resolveListening = resolve;
     this.rejectListening = reject;
   });
-  // Whoever awaits address() sees a bind failure; nobody awaiting must not make it an unhandled rejection.
-  private readonly quietListening = this.listening.catch(() => undefined);
 
   constructor(name: string, bindAddress: { host: string | undefined; port: number }, routes: Map<string, Route>, log: Logger) {
     this.name = name;
     this.bind = bindAddress;
     this.routes = routes;
     this.log = log;
+    // Whoever awaits address() sees a bind failure; nobody awaiting must not make it an unhandled rejection.
+    this.listening.catch(() => undefined);
   }
 
   needLeaderElection(): boolean {
