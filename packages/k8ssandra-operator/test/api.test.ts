@@ -147,13 +147,20 @@ describe("K8ssandra operator API on a real API server", () => {
     const cassandra = spec.cassandra as Record<string, unknown>;
     cassandra.softPodAntiAffinity = true;
     cassandra.metadata = { commonLabels: { team: "storage" } };
-    cassandra.config = { cassandraYaml: { num_tokens: 16 }, dseYaml: { a: 1 }, jvmOptions: { heapSize: "1Gi", gc: "G1GC", additionalJvmServerOptions: ["-Dx"] } };
+    // dseYaml, gc and the additional options are acted on; G1 tuning is not.
+    cassandra.config = {
+      cassandraYaml: { num_tokens: 16 },
+      dseYaml: { a: 1 },
+      jvmOptions: { heapSize: "1Gi", gc: "G1GC", additionalJvmServerOptions: ["-Dx"], gc_g1_max_gc_pause_ms: 600 },
+    };
     const dc1 = spec.cassandra!.datacenters![0]! as Record<string, unknown>;
     dc1.telemetry = { prometheus: { enabled: true } };
     // Racks go to cass-operator as written, affinity included.
     dc1.racks = [{ name: "r1", nodeAffinityLabels: { zone: "a" }, affinity: { nodeAffinity: {} } }];
     (dc1.metadata as Record<string, unknown>).pods = { labels: { a: "b" } };
+    // The Stargate controller honours probes (timings); it mounts its own ConfigMap, not a user's.
     (dc1.stargate as Record<string, unknown>).livenessProbe = { initialDelaySeconds: 30 };
+    (dc1.stargate as Record<string, unknown>).cassandraConfigMapRef = { name: "cassandra-config" };
     dc1["weird.key"] = "x";
 
     await client.create(k8c);
@@ -161,11 +168,9 @@ describe("K8ssandra operator API on a real API server", () => {
     expect(stored.spec).toMatchObject(k8c.spec);
     expect(unsupportedFields(stored).sort()).toEqual(
       [
-        "spec.cassandra.config.dseYaml",
-        "spec.cassandra.config.jvmOptions.additionalJvmServerOptions",
-        "spec.cassandra.config.jvmOptions.gc",
+        "spec.cassandra.config.jvmOptions.gc_g1_max_gc_pause_ms",
         "spec.cassandra.datacenters[0].metadata.pods",
-        "spec.cassandra.datacenters[0].stargate.livenessProbe",
+        "spec.cassandra.datacenters[0].stargate.cassandraConfigMapRef",
         "spec.cassandra.datacenters[0].telemetry",
         'spec.cassandra.datacenters[0]["weird.key"]',
         "spec.cassandra.metadata",
@@ -186,6 +191,8 @@ describe("K8ssandra operator API on a real API server", () => {
       ["badname", (k) => (k.spec.cassandra!.datacenters![1]!.metadata.name = "DC_2"), /datacenters\[1\]\.metadata\.name/],
       ["badversion", (k) => (k.spec.cassandra!.serverVersion = "latest"), /serverVersion/],
       ["nosize", (k) => delete (k.spec.cassandra!.datacenters![0] as { size?: number }).size, /datacenters\[0\]\.size/],
+      // K8ssandra's enum of collectors.
+      ["badgc", (k) => ((k.spec.cassandra!.config!.jvmOptions as { gc?: string }).gc = "ParallelGC"), /jvmOptions\.gc/],
     ];
     for (const [name, mutate, field] of cases) {
       const k8c = docsManifest(name);

@@ -53,6 +53,12 @@ export const jvmOptions = () =>
       additionalJvmServerOptions: Type.Optional(Type.Array(Type.String(), { description: "Extra options for jvm-server.options." })),
       additionalJvm8ServerOptions: Type.Optional(Type.Array(Type.String(), { description: "Extra options for jvm8-server.options." })),
       additionalJvm11ServerOptions: Type.Optional(Type.Array(Type.String(), { description: "Extra options for jvm11-server.options." })),
+      // No schema default (K8ssandra's CRD has G1GC): a defaulted datacenter value would hide the cluster's; the operator defaults it.
+      gc: Type.Optional(
+        Type.Union(["G1GC", "CMS", "ZGC", "Shenandoah", "Graal", "Custom"].map((gc) => Type.Literal(gc)), {
+          description: "The garbage collector (default G1GC); Custom leaves it to additional options.",
+        }),
+      ),
     },
     // K8ssandra knows many more (gc, vm_*, ...); they are kept so manifests apply, and reported as unsupported.
     { additionalProperties: true, description: "JVM options." },

@@ -6,6 +6,7 @@ export * from "./k8ssandracluster.ts";
 export * from "./clientconfig.ts";
 export * from "./stargate.ts";
 export * from "./cassandradatacenter.ts";
+export { parseDatacenterConfig, readDatacenterConfig } from "./datacenter-config.ts";
 export { STARGATE_DEFAULT_HEAP_SIZE, STARGATE_DEFAULT_SIZE, type CassandraConfig, type ContainerImage, type Networking, type PersistentVolumeClaimSpec, type Rack, type ResourceRequirements, type StorageConfig } from "./common.ts";
 export { SUPPORTED_SPEC, type Support, unsupportedFields } from "./unsupported.ts";
 export { bytesQuantity, quantityValue } from "./quantity.ts";

@@ -8,7 +8,30 @@ import type { K8ssandraCluster } from "./k8ssandracluster.ts";
  */
 export type Support = true | ((value: unknown) => boolean) | { readonly [field: string]: Support };
 
-const stargate: Support = { size: true, heapSize: true, containerImage: true, serviceAccount: true, resources: true };
+/**
+ * What the Stargate controller reads from a Stargate template (see rackTemplate and jvmOptions in
+ * controllers/stargate-resources.ts). Probes are honoured as K8ssandra does: the timings as written, the handler its own.
+ */
+const stargateTemplate = {
+  heapSize: true,
+  containerImage: true,
+  serviceAccount: true,
+  resources: true,
+  livenessProbe: true,
+  readinessProbe: true,
+  nodeSelector: true,
+  tolerations: true,
+  affinity: true,
+  allowStargateOnDataNodes: true,
+} satisfies Record<string, Support>;
+
+const stargate: Support = {
+  size: true,
+  ...stargateTemplate,
+  // Per-rack overrides, found by rack name.
+  racks: { name: true, ...stargateTemplate },
+  authOptions: { apiAuthMethod: true, tokenTtlSeconds: true, providerUrl: true },
+};
 
 const datacenterOptions = {
   serverVersion: true,
@@ -20,8 +43,18 @@ const datacenterOptions = {
   resources: true,
   config: {
     cassandraYaml: true,
-    // Turned into cass-operator's jvm(-server)-options: the heap and extra options only.
-    jvmOptions: { heapSize: true, heap_initial_size: true, heap_max_size: true, additionalOptions: true },
+    dseYaml: true,
+    // Turned into cass-operator's jvm and cassandra-env sections: the heap, the collector and the extra options only.
+    jvmOptions: {
+      heapSize: true,
+      heap_initial_size: true,
+      heap_max_size: true,
+      gc: true,
+      additionalOptions: true,
+      additionalJvmServerOptions: true,
+      additionalJvm8ServerOptions: true,
+      additionalJvm11ServerOptions: true,
+    },
   },
 } satisfies Record<string, Support>;
 
@@ -29,6 +62,7 @@ const empty = (value: unknown) => Array.isArray(value) && value.length === 0;
 
 /** The fields of spec this operator honours; anything else present is reported by unsupportedFields(). */
 export const SUPPORTED_SPEC: Support = {
+  // Authenticator, authorizer and role manager in every datacenter, and Stargate's auth.
   auth: true,
   cassandra: {
     clusterName: true,

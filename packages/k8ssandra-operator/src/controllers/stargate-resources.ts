@@ -9,6 +9,7 @@ import {
   DATACENTER_LABEL,
   datacenterLabels,
   DEFAULT_RACK,
+  parseDatacenterConfig,
   bytesQuantity,
   quantityValue,
   STARGATE_DEFAULT_HEAP_SIZE,
@@ -317,20 +318,9 @@ function yamlOf(obj: Json): string {
   return Object.keys(obj).length ? dumpYaml(obj) : "";
 }
 
-/**
- * The cassandra.yaml section of a datacenter configuration: an object, or JSON (as in spec.configSecret's Secret, or
- * base64 in spec.config, which the CRD types as bytes).
- */
+/** The cassandra.yaml section of a datacenter configuration, in any form parseDatacenterConfig() reads. */
 export function cassandraYamlOf(config: unknown): Json | undefined {
-  if (typeof config === "string") {
-    try {
-      const text = /^\s*\{/.test(config) ? config : Buffer.from(config, "base64").toString("utf8");
-      config = JSON.parse(text);
-    } catch {
-      return undefined;
-    }
-  }
-  const section = (config as Json | undefined)?.["cassandra-yaml"];
+  const section = parseDatacenterConfig(config)?.["cassandra-yaml"];
   return section && typeof section === "object" ? (section as Json) : undefined;
 }
 

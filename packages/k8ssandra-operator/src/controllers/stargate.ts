@@ -20,10 +20,9 @@ import {
   type Reader,
   type Request,
   type Result,
-  Secret,
   Service,
 } from "@operator-ts/runtime";
-import { CassandraDatacenter, CONFIG_SECRET_KEY, Stargate, type StargateStatus } from "../api/index.ts";
+import { CassandraDatacenter, readDatacenterConfig, Stargate, type StargateStatus } from "../api/index.ts";
 import {
   cassandraYamlOf,
   desiredConfigMap,
@@ -131,22 +130,9 @@ export class StargateReconciler {
     if (!running) logger.debug({ ready: counts.readyReplicasRatio }, "waiting for Stargate replicas");
   }
 
-  /**
-   * The datacenter's cassandra.yaml settings, from spec.config or the Secret spec.configSecret names. That Secret is
-   * read uncached (watching every Secret of the cluster for it would cost more than it saves): a new configuration
-   * changes the datacenter too, whose watch brings us back.
-   */
+  /** The datacenter's cassandra.yaml settings; a new configuration changes the datacenter too, whose watch brings us back. */
   private async cassandraYaml(dc: CassandraDatacenter): Promise<Record<string, unknown> | undefined> {
-    if (dc.spec.config) return cassandraYamlOf(dc.spec.config);
-    if (!dc.spec.configSecret) return undefined;
-    try {
-      const secret = await this.apiReader.get(Secret, { namespace: dc.metadata.namespace, name: dc.spec.configSecret });
-      const data = secret.data?.[CONFIG_SECRET_KEY];
-      return data ? cassandraYamlOf(Buffer.from(data, "base64").toString("utf8")) : undefined;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return cassandraYamlOf(await readDatacenterConfig(this.apiReader, dc));
   }
 
   private counts(sg: Stargate, deployments: Deployment[]) {

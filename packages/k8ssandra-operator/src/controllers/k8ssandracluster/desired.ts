@@ -4,12 +4,12 @@ import {
   type CassandraDatacenterTemplate,
   cleanupForKubernetes,
   CONFIG_SECRET_KEY,
-  quantityValue,
   type K8ssandraCluster,
   SKIP_USER_CREATION_ANNOTATION,
   Stargate,
 } from "../../api/index.ts";
 import type { Secret } from "@operator-ts/runtime";
+import { authEnabled, buildDatacenterConfig, defaultNumTokens, resolveNumTokens, type SystemReplication } from "./config.ts";
 import { childLabels, hashOf, RESOURCE_HASH_ANNOTATION } from "./labels.ts";
 
 export type DatacenterTemplate = CassandraDatacenterTemplate;
@@ -48,29 +48,6 @@ export function mergeTemplates<T>(base: T | undefined, override: T | undefined):
   return out as T;
 }
 
-function majorVersion(version: string): number {
-  return Number(version.split(".")[0]);
-}
-
-/** spec.cassandra.config (K8ssandra's names) as cass-operator's JSON config (config-builder's names). */
-export function datacenterConfig(config: DatacenterTemplate["config"], serverVersion: string): CassandraDatacenterConfig | undefined {
-  const out: CassandraDatacenterConfig = {};
-  if (config?.cassandraYaml && Object.keys(config.cassandraYaml).length) out["cassandra-yaml"] = { ...config.cassandraYaml };
-  const jvm = config?.jvmOptions as Record<string, unknown> | undefined;
-  const jvmSection: Record<string, unknown> = {};
-  const initial = jvm?.heap_initial_size ?? jvm?.heapSize;
-  const max = jvm?.heap_max_size ?? jvm?.heapSize;
-  if (initial !== undefined) jvmSection.initial_heap_size = quantityValue(initial as string);
-  if (max !== undefined) jvmSection.max_heap_size = quantityValue(max as string);
-  const extra = Array.isArray(jvm?.additionalOptions) ? [...(jvm.additionalOptions as string[])] : [];
-  const modern = majorVersion(serverVersion) >= 4;
-  // K8ssandra always lets replication change while ranges move on Cassandra 4+, so DCs can be added and removed.
-  if (modern) extra.push("-Dcassandra.allow_alter_rf_during_range_movement=true");
-  if (extra.length) jvmSection["additional-jvm-opts"] = extra;
-  if (Object.keys(jvmSection).length) out[modern ? "jvm-server-options" : "jvm-options"] = jvmSection;
-  return Object.keys(out).length ? out : undefined;
-}
-
 export function configSecretName(k8c: K8ssandraCluster, dc: DatacenterTemplate): string {
   return `${cleanupForKubernetes(cassandraClusterName(k8c))}-${dc.metadata.name}-config`;
 }
@@ -81,21 +58,32 @@ export interface DesiredDatacenter {
    * The datacenter's configuration, in a Secret that spec.configSecret names: the real cass-operator CRD declares
    * spec.config as bytes and current API servers reject an object there, so configSecret is the form that passes.
    */
-  configSecret?: Secret;
+  configSecret: Secret;
+  /** Why part of the spec was not applied (the rest was): a num_tokens change on a datacenter that exists. */
+  refused?: string;
+}
+
+export interface DesiredOptions {
+  /** The configuration the datacenter runs with; undefined while it does not exist. */
+  running?: CassandraDatacenterConfig;
+  /** The cluster's initial system replication (the K8ssandraCluster's annotation). */
+  systemReplication?: SystemReplication;
 }
 
 /**
  * The CassandraDatacenter a datacenter template asks for. Seeds of the datacenters before it go into
  * additionalSeeds, so its nodes can find the cluster; every DC after the first skips superuser creation, which the
- * first one did.
+ * first one did, and only the first one carries the initial system replication.
  */
 export function desiredDatacenter(
   k8c: K8ssandraCluster,
   dc: DatacenterTemplate,
   position: number,
   seeds: string[],
+  options: DesiredOptions = {},
 ): DesiredDatacenter {
   const cassandra = k8c.spec.cassandra ?? {};
+  const serverType = cassandra.serverType ?? "cassandra";
   const serverVersion = dc.serverVersion ?? cassandra.serverVersion ?? "";
   const storageConfig = mergeTemplates(cassandra.storageConfig, dc.storageConfig) ?? {};
   const additionalSeeds = [...seeds, ...(cassandra.additionalSeeds ?? [])];
@@ -103,7 +91,16 @@ export function desiredDatacenter(
   const racks = dc.racks ?? cassandra.racks;
   const networking = mergeTemplates(cassandra.networking, dc.networking);
   const resources = dc.resources ?? cassandra.resources;
-  const config = datacenterConfig(mergeTemplates(cassandra.config, dc.config), serverVersion);
+  const merged = mergeTemplates(cassandra.config, dc.config);
+  const numTokens = resolveNumTokens(merged?.cassandraYaml?.num_tokens, options.running, defaultNumTokens(serverType, serverVersion));
+  const config = buildDatacenterConfig({
+    config: merged,
+    serverType,
+    serverVersion,
+    auth: authEnabled(k8c),
+    numTokens: numTokens.value,
+    systemReplication: position === 0 ? options.systemReplication : undefined,
+  });
   const annotations: Record<string, string> = { ...dc.metadata.annotations };
   if (position > 0) annotations[SKIP_USER_CREATION_ANNOTATION] = "true";
   const desired: CassandraDatacenter = {
@@ -117,14 +114,14 @@ export function desiredDatacenter(
     },
     spec: {
       clusterName: cassandraClusterName(k8c),
-      serverType: cassandra.serverType ?? "cassandra",
+      serverType,
       serverVersion,
       size: dc.size,
       stopped: dc.stopped ?? false,
       storageConfig: storageConfig as CassandraDatacenter["spec"]["storageConfig"],
       superuserSecretName: superuserSecretName(k8c),
       ...(serverImage ? { serverImage } : {}),
-      ...(config ? { configSecret: configSecretName(k8c, dc) } : {}),
+      configSecret: configSecretName(k8c, dc),
       ...(racks?.length ? { racks: racks as CassandraDatacenter["spec"]["racks"] } : {}),
       ...(networking ? { networking } : {}),
       ...(resources ? { resources } : {}),
@@ -134,7 +131,6 @@ export function desiredDatacenter(
   };
   // The configuration is part of the hash: a changed config Secret must roll the datacenter like a changed spec.
   desired.metadata.annotations![RESOURCE_HASH_ANNOTATION] = hashOf({ spec: desired.spec, metadata: desired.metadata, config });
-  if (!config) return { datacenter: desired };
   const configSecret: Secret = {
     apiVersion: "v1",
     kind: "Secret",
@@ -142,7 +138,11 @@ export function desiredDatacenter(
     metadata: { name: configSecretName(k8c, dc), namespace: desired.metadata.namespace, labels: childLabels(k8c) },
     data: { [CONFIG_SECRET_KEY]: Buffer.from(JSON.stringify(config)).toString("base64") },
   };
-  return { datacenter: desired, configSecret };
+  const running = numTokens.refused?.running ?? "the server's default";
+  const refused = numTokens.refused
+    ? `datacenter ${dc.metadata.name}: num_tokens cannot change once the datacenter exists: it runs with ${running}, the spec asks for ${numTokens.refused.requested}; keeping ${running}`
+    : undefined;
+  return { datacenter: desired, configSecret, ...(refused ? { refused } : {}) };
 }
 
 export function stargateName(k8c: K8ssandraCluster, dc: DatacenterTemplate): string {
@@ -165,7 +165,8 @@ export function desiredStargate(k8c: K8ssandraCluster, dc: DatacenterTemplate): 
       labels: { ...childLabels(k8c), "app.kubernetes.io/component": "stargate" },
       annotations: {},
     },
-    spec: { ...(template as Omit<Stargate["spec"], "datacenterRef">), datacenterRef: { name: dc.metadata.name } },
+    // Stargate authenticates as the cluster does, as in K8ssandra.
+    spec: { ...(template as Omit<Stargate["spec"], "datacenterRef">), datacenterRef: { name: dc.metadata.name }, auth: authEnabled(k8c) },
   };
   stargate.metadata.annotations![RESOURCE_HASH_ANNOTATION] = hashOf({ spec: stargate.spec, labels: stargate.metadata.labels });
   return stargate;

@@ -6,8 +6,17 @@ import { K8ssandraClusterReconciler } from "./reconciler.ts";
 
 export { K8ssandraClusterReconciler } from "./reconciler.ts";
 export * from "./labels.ts";
-export { CASSANDRA_INITIALIZED, CLUSTERS_REACHABLE, READY, SPEC_VALID, UNSUPPORTED_FIELDS } from "./status.ts";
+export { CASSANDRA_INITIALIZED, CLUSTERS_REACHABLE, NUM_TOKENS_UNCHANGED, READY, SPEC_VALID, UNSUPPORTED_FIELDS } from "./status.ts";
 export { desiredDatacenter, desiredStargate, stargateName, superuserSecretName } from "./desired.ts";
+export { authEnabled, buildDatacenterConfig, defaultNumTokens, type SystemReplication } from "./config.ts";
+export {
+  DC_REPLICATION_ANNOTATION,
+  type DcReplication,
+  dcReplicationOf,
+  INITIAL_SYSTEM_REPLICATION_ANNOTATION,
+  parseDcReplication,
+  parseInitialSystemReplication,
+} from "./replication.ts";
 
 const replicatedSecret: Predicate<Secret> = {
   create: (e) => Boolean(e.object.metadata?.labels?.[REPLICATED_BY_LABEL]),

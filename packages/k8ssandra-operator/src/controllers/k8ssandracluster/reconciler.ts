@@ -16,14 +16,26 @@ import {
   DECOMMISSION_ON_DELETE_ANNOTATION,
   isDatacenterSettled,
   K8ssandraCluster,
+  readDatacenterConfig,
   seedServiceName,
   Stargate,
   unsupportedFields,
 } from "../../api/index.ts";
 import { contextOf, datacentersOf, desiredDatacenter, desiredStargate, namespaceOf, type DatacenterTemplate, stargateName } from "./desired.ts";
 import { FINALIZER, MANAGED_BY_LABEL, OPERATOR_NAME, ownership, RESOURCE_HASH_ANNOTATION } from "./labels.ts";
+import { type SystemReplication } from "./config.ts";
+import { ensureInitialSystemReplication } from "./replication.ts";
 import { ensureSuperuserSecret, replicateSecrets, secretsToReplicate } from "./secrets.ts";
-import { CASSANDRA_INITIALIZED, CLUSTERS_REACHABLE, READY, recordedReady, SPEC_VALID, StatusBuilder, UNSUPPORTED_FIELDS } from "./status.ts";
+import {
+  CASSANDRA_INITIALIZED,
+  CLUSTERS_REACHABLE,
+  NUM_TOKENS_UNCHANGED,
+  READY,
+  recordedReady,
+  SPEC_VALID,
+  StatusBuilder,
+  UNSUPPORTED_FIELDS,
+} from "./status.ts";
 import { validate } from "./validate.ts";
 
 /** How often to look again while a cluster is unreachable or a k8sContext has no ClientConfig yet. */
@@ -103,10 +115,12 @@ export class K8ssandraClusterReconciler {
     for (const dc of known) if (!this.mcm.health.isReachable(contextOf(dc))) unreachable.add(contextOf(dc));
 
     await this.removeDatacenters(k8c, status, unreachable);
+    const systemReplication = await ensureInitialSystemReplication(this.mcm.manager.client, k8c);
 
     let ready = 0;
     let blocked = false;
     const seeds: string[] = [];
+    const refused: string[] = [];
     for (const [position, dc] of dcs.entries()) {
       const context = contextOf(dc);
       const name = dc.metadata.name;
@@ -124,7 +138,7 @@ export class K8ssandraClusterReconciler {
         blocked = true;
         break;
       }
-      const settled = await this.reconcileDatacenter(k8c, dc, position, seeds, status, unreachable);
+      const settled = await this.reconcileDatacenter(k8c, dc, position, seeds, status, unreachable, { systemReplication, refused });
       if (!settled) {
         blocked = true;
         break;
@@ -132,6 +146,13 @@ export class K8ssandraClusterReconciler {
       ready++;
     }
 
+    if (refused.length) {
+      const message = refused.join("; ");
+      if (status.condition(NUM_TOKENS_UNCHANGED, "False", "NumTokensImmutable", message)) this.recorder.event(k8c, "Warning", "NumTokensImmutable", message);
+    } else if (!blocked && !unreachable.size) {
+      // Only once every datacenter was looked at: one not reached this time may still be asked for another num_tokens.
+      status.removeCondition(NUM_TOKENS_UNCHANGED);
+    }
     status.status.readyDatacenters = `${ready}/${dcs.length}`;
     const missing = validation.unknownContexts;
     const down = [...unreachable];
@@ -175,15 +196,22 @@ export class K8ssandraClusterReconciler {
     seeds: string[],
     status: StatusBuilder,
     unreachable: Set<string>,
+    config: { systemReplication: SystemReplication; refused: string[] },
   ): Promise<boolean> {
     const context = contextOf(dc);
     const cluster = this.mcm.getCluster(context);
-    const { datacenter: desired, configSecret } = desiredDatacenter(k8c, dc, position, seeds);
-    const key = { namespace: desired.metadata.namespace, name: desired.metadata.name! };
+    const key = { namespace: namespaceOf(k8c, dc), name: dc.metadata.name };
     const where = `${key.namespace}/${key.name}${context ? ` in cluster ${context}` : ""}`;
     try {
-      if (configSecret) await this.ensureConfigSecret(context, configSecret);
       const current = await cluster.client.get(CassandraDatacenter, key).catch(ignoreNotFound);
+      // What an existing datacenter runs with decides what may change (num_tokens may not); one without any config has none.
+      const running = current ? ((await readDatacenterConfig(cluster.apiReader, current)) ?? {}) : undefined;
+      const { datacenter: desired, configSecret, refused } = desiredDatacenter(k8c, dc, position, seeds, {
+        running,
+        systemReplication: config.systemReplication,
+      });
+      if (refused) config.refused.push(refused);
+      await this.ensureConfigSecret(context, configSecret);
       if (!current) {
         await cluster.client.create(desired);
         status.recordDatacenter(key.name, context, undefined);

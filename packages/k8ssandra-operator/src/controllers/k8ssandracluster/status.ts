@@ -6,6 +6,8 @@ export const READY = "Ready";
 export const SPEC_VALID = "SpecValid";
 export const UNSUPPORTED_FIELDS = "UnsupportedFields";
 export const CLUSTERS_REACHABLE = "ClustersReachable";
+/** Present (False) while the spec asks a datacenter that exists for another num_tokens, which is refused. */
+export const NUM_TOKENS_UNCHANGED = "NumTokensUnchanged";
 
 /** The status being built during one reconcile; written once at the end, and only if it changed. */
 export class StatusBuilder {

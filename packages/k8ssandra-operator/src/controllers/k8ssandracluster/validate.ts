@@ -1,6 +1,7 @@
 import type { K8ssandraCluster } from "../../api/index.ts";
 import { quantityValue } from "../../api/index.ts";
 import { contextOf, datacentersOf } from "./desired.ts";
+import { dcReplicationOf, INITIAL_SYSTEM_REPLICATION_ANNOTATION, parseInitialSystemReplication } from "./replication.ts";
 
 export interface Validation {
   /** Problems only the user can fix: the spec is not reconciled until they are. */
@@ -34,6 +35,11 @@ export function validate(k8c: K8ssandraCluster, knownContext: (name: string) => 
       }
     }
   });
+  const initial = k8c.metadata.annotations?.[INITIAL_SYSTEM_REPLICATION_ANNOTATION];
+  const initialError = initial === undefined ? undefined : parseInitialSystemReplication(initial).error;
+  if (initialError) errors.push(initialError);
+  const dcReplicationError = dcReplicationOf(k8c)?.error;
+  if (dcReplicationError) errors.push(dcReplicationError);
   const unknownContexts = [...new Set(dcs.map(contextOf).filter((ctx) => ctx !== "" && !knownContext(ctx)))];
   return { errors, unknownContexts };
 }
