@@ -96,6 +96,65 @@ spec:
     mgmtAPIHeap: 64Mi
 `;
 
+// K8ssandra's single-dc fixture, trimmed (fewer jvmOptions, no Vector sinks): pod template parts, extra volumes,
+// a cluster name that is no DNS label, and cassandraYaml and jvmOptions at the datacenter.
+const SINGLE_DC = `
+apiVersion: k8ssandra.io/v1alpha1
+kind: K8ssandraCluster
+metadata:
+  name: test
+spec:
+  cassandra:
+    clusterName: "Weird Cluster Name"
+    metadata:
+      commonLabels:
+        test-label-name: test-label-value
+    telemetry:
+      mcac:
+        enabled: false
+    datacenters:
+      - metadata:
+          name: single-dc1
+        k8sContext: east
+        size: 3
+        serverVersion: 4.0.17
+        storageConfig:
+          cassandraDataVolumeClaimSpec:
+            storageClassName: standard
+            accessModes:
+              - ReadWriteOnce
+            resources:
+              requests:
+                storage: 5Gi
+        containers:
+          - name: "cassandra"
+          - name: busybox
+            image: busybox:stable
+            command: ["sleep", "3600"]
+        extraVolumes:
+          volumes:
+            - name: busybox-vol
+              emptyDir: {}
+        config:
+          cassandraYaml:
+            data_file_directories:
+              - /var/lib/cassandra/data
+              - /var/lib/extra/data
+            commitlog_directory: "/var/lib/cassandra/commitlog2"
+          jvmOptions:
+            heap_initial_size: 512Mi
+            heap_max_size: 512Mi
+            vm_enable_assertions: false
+            cassandra_ring_delay_ms: 100
+            gc: G1GC
+            gc_g1_max_gc_pause_ms: 500
+            jmx_port: 7199
+            additionalOptions:
+              - -Dfoo=true
+              - -Dbar
+    mgmtAPIHeap: 64Mi
+`;
+
 function manifest(yaml: string): K8ssandraCluster {
   const k8c = loadYaml<K8ssandraCluster>(yaml);
   k8c.metadata.namespace = NS;
@@ -256,6 +315,40 @@ describe("the configuration the operator writes into each CassandraDatacenter, o
     expect(upgraded["jvm11-server-options"]).toEqual({ garbage_collector: "G1GC" });
     expect(upgraded["cassandra-env-sh"]?.["additional-jvm-opts"]).toContain("-Dcassandra.allow_alter_rf_during_range_movement=true");
     expect(condition(await ready("jwt"), "NumTokensUnchanged")).toBeUndefined();
+  });
+
+  it("applies K8ssandra's single-dc fixture: the user's cassandra.yaml and options kept, K8ssandra's options first, the rest reported", async () => {
+    await env.admin.create(manifest(SINGLE_DC));
+    const cluster = await ready("test");
+    expect((await dc("single-dc1")).spec.clusterName).toBe("Weird Cluster Name");
+    const config = await configOf("single-dc1");
+    expect(config["cassandra-yaml"]).toEqual({
+      data_file_directories: ["/var/lib/cassandra/data", "/var/lib/extra/data"],
+      commitlog_directory: "/var/lib/cassandra/commitlog2",
+      authenticator: "PasswordAuthenticator",
+      authorizer: "CassandraAuthorizer",
+      role_manager: "CassandraRoleManager",
+      num_tokens: 16,
+    });
+    expect(config["jvm-server-options"]).toEqual({ initial_heap_size: 512 * 2 ** 20, max_heap_size: 512 * 2 ** 20 });
+    expect(config["cassandra-env-sh"]?.["additional-jvm-opts"]).toEqual([
+      "-Dcassandra.allow_alter_rf_during_range_movement=true",
+      "-Dcassandra.system_distributed_replication=single-dc1:3",
+      "-Dfoo=true",
+      "-Dbar",
+    ]);
+    expect(cluster.metadata.annotations?.["k8ssandra.io/initial-system-replication"]).toBe('{"single-dc1":3}');
+    expect(condition(cluster, "UnsupportedFields")?.message?.replace("ignored by this operator: ", "").split(", ").sort()).toEqual([
+      "spec.cassandra.datacenters[0].config.jvmOptions.cassandra_ring_delay_ms",
+      "spec.cassandra.datacenters[0].config.jvmOptions.gc_g1_max_gc_pause_ms",
+      "spec.cassandra.datacenters[0].config.jvmOptions.jmx_port",
+      "spec.cassandra.datacenters[0].config.jvmOptions.vm_enable_assertions",
+      "spec.cassandra.datacenters[0].containers",
+      "spec.cassandra.datacenters[0].extraVolumes",
+      "spec.cassandra.metadata",
+      "spec.cassandra.mgmtAPIHeap",
+      "spec.cassandra.telemetry",
+    ]);
   });
 
   it("reports an unreadable dc-replication annotation as an invalid spec with an Event, and goes on once it is fixed", async () => {
