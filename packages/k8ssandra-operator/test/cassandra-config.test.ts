@@ -4,6 +4,7 @@ import { buildDatacenterConfig, defaultNumTokens, resolveNumTokens, systemReplic
 import { desiredDatacenter, desiredStargate } from "../src/controllers/k8ssandracluster/desired.ts";
 import {
   computeInitialSystemReplication,
+  missingKeyspaces,
   parseDcReplication,
   parseInitialSystemReplication,
 } from "../src/controllers/k8ssandracluster/replication.ts";
@@ -156,7 +157,7 @@ describe("K8ssandra's replication annotations", () => {
     const small = cluster();
     small.spec.cassandra!.datacenters = [{ metadata: { name: "dc2" }, datacenterName: "real-dc2", size: 1 }];
     small.spec.externalDatacenters = ["old"];
-    expect(computeInitialSystemReplication(small)).toEqual({ "real-dc2": 1, old: 3 });
+    expect(JSON.stringify(computeInitialSystemReplication(small))).toBe('{"old":3,"real-dc2":1}');
   });
 
   it("reads the initial system replication in K8ssandra's current and older forms, and says what is wrong otherwise", () => {
@@ -174,6 +175,9 @@ describe("K8ssandra's replication annotations", () => {
     expect(parseDcReplication('{"dc2": 3}').error).toMatch(/datacenter "dc2" 3, not an object of keyspaces/);
     expect(parseDcReplication('{"dc2": {"ks1": -1}}').error).toMatch(/keyspace "ks1" in datacenter "dc2" -1 replicas/);
     expect(parseDcReplication('{"dc2": {"ks1": 1.5}}').error).toMatch(/1.5 replicas/);
+    // Every user keyspace must be named for each datacenter, as K8ssandra requires.
+    expect(missingKeyspaces({ dc2: { ks1: 3, ks2: 0 }, dc3: { ks1: 1 } }, ["ks1", "ks2"])).toEqual(["dc3/ks2"]);
+    expect(missingKeyspaces({ dc2: { ks1: 3 } }, ["ks1"])).toEqual([]);
   });
 
   it("reports unreadable annotations as invalid spec", () => {

@@ -14,6 +14,7 @@ export {
   type DcReplication,
   dcReplicationOf,
   INITIAL_SYSTEM_REPLICATION_ANNOTATION,
+  missingKeyspaces,
   parseDcReplication,
   parseInitialSystemReplication,
 } from "./replication.ts";

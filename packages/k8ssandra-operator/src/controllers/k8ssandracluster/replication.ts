@@ -30,7 +30,8 @@ export function computeInitialSystemReplication(k8c: K8ssandraCluster): SystemRe
   const first = k8c.spec.cassandra?.datacenters?.[0];
   if (first) replication[cassandraDatacenterName(first)] = Math.min(MAX_SYSTEM_REPLICAS, first.size);
   for (const name of k8c.spec.externalDatacenters ?? []) replication[name] = MAX_SYSTEM_REPLICAS;
-  return replication;
+  // Sorted, as Go writes a map: the annotation reads the same whichever operator wrote it.
+  return Object.fromEntries(Object.entries(replication).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -89,6 +90,14 @@ export function parseDcReplication(text: string): Parsed<DcReplication> {
     }
   }
   return { value: json as DcReplication };
+}
+
+/**
+ * The `datacenter/keyspace` pairs the annotation leaves out: K8ssandra requires every user keyspace for each datacenter
+ * it names (0 to leave one out explicitly), so that nothing is replicated, or not, by surprise.
+ */
+export function missingKeyspaces(replication: DcReplication, userKeyspaces: string[]): string[] {
+  return Object.entries(replication).flatMap(([dc, keyspaces]) => userKeyspaces.filter((ks) => !(ks in keyspaces)).map((ks) => `${dc}/${ks}`));
 }
 
 /** The cluster's dc-replication annotation, parsed; undefined when it has none. */
