@@ -21,9 +21,9 @@ import {
   Stargate,
   unsupportedFields,
 } from "../../api/index.ts";
+import type { SystemReplication } from "./config.ts";
 import { contextOf, datacentersOf, desiredDatacenter, desiredStargate, namespaceOf, type DatacenterTemplate, stargateName } from "./desired.ts";
 import { FINALIZER, MANAGED_BY_LABEL, OPERATOR_NAME, ownership, RESOURCE_HASH_ANNOTATION } from "./labels.ts";
-import { type SystemReplication } from "./config.ts";
 import { ensureInitialSystemReplication } from "./replication.ts";
 import { ensureSuperuserSecret, replicateSecrets, secretsToReplicate } from "./secrets.ts";
 import {
