@@ -6,6 +6,8 @@ export const READY = "Ready";
 export const SPEC_VALID = "SpecValid";
 export const UNSUPPORTED_FIELDS = "UnsupportedFields";
 export const CLUSTERS_REACHABLE = "ClustersReachable";
+/** False while an error only a person can fix stops reconciliation (invalid spec, a name conflict, 403, 422...). */
+export const RECONCILED = "Reconciled";
 
 /** The status being built during one reconcile; written once at the end, and only if it changed. */
 export class StatusBuilder {
@@ -19,11 +21,11 @@ export class StatusBuilder {
     this.generation = k8c.metadata.generation;
   }
 
-  /** Sets a condition; true when its status changed (the moment to record an Event). */
+  /** Sets a condition; true when its status, reason or message changed (the moment to record an Event). */
   condition(type: string, status: Condition["status"], reason: string, message: string): boolean {
-    const before = conditions.findStatusCondition(this.status.conditions as Condition[], type)?.status;
+    const before = conditions.findStatusCondition(this.status.conditions as Condition[], type);
     conditions.setStatusCondition(this.status.conditions as Condition[], { type, status, reason, message, observedGeneration: this.generation });
-    return before !== status;
+    return before?.status !== status || before.reason !== reason || before.message !== message;
   }
 
   removeCondition(type: string): void {
