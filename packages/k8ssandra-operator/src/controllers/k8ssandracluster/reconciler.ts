@@ -149,9 +149,10 @@ export class K8ssandraClusterReconciler {
       const message = reachability.join("; ");
       if (status.condition(CLUSTERS_REACHABLE, "False", missing.length ? "UnknownContext" : "Unreachable", message)) {
         this.recorder.event(k8c, "Warning", missing.length ? "UnknownContext" : "ClusterUnreachable", message);
+        logger.warn({ unreachable: down, unknownContexts: missing }, "datacenters in these clusters wait; the others go on");
       }
-    } else {
-      status.condition(CLUSTERS_REACHABLE, "True", "Reachable", "");
+    } else if (status.condition(CLUSTERS_REACHABLE, "True", "Reachable", "")) {
+      logger.info("every cluster is reachable");
     }
     this.reportProblems(k8c, status, work.problems);
     status.error([...work.problems.map((p) => p.message), ...reachability].join("; ") || undefined);

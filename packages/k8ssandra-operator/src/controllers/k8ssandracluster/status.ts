@@ -23,9 +23,10 @@ export class StatusBuilder {
 
   /** Sets a condition; true when its status, reason or message changed (the moment to record an Event). */
   condition(type: string, status: Condition["status"], reason: string, message: string): boolean {
-    const before = conditions.findStatusCondition(this.status.conditions as Condition[], type);
+    // Copied: setStatusCondition updates the condition in place.
+    const before = { ...conditions.findStatusCondition(this.status.conditions as Condition[], type) };
     conditions.setStatusCondition(this.status.conditions as Condition[], { type, status, reason, message, observedGeneration: this.generation });
-    return before?.status !== status || before.reason !== reason || before.message !== message;
+    return before.status !== status || before.reason !== reason || before.message !== message;
   }
 
   removeCondition(type: string): void {
