@@ -137,6 +137,13 @@ describe("K8ssandra operator with a silent data plane and with errors only a per
     expect(invalid.message).toMatch(/metadata.labels/);
     await eventually(async () => (await warnings("badlabel", "Invalid")).length > 0, "Invalid Event");
     expect(await gone(eastReader().get(CassandraDatacenter, { namespace: NS, name: "bl1" }))).toBe(true);
+    // Fixed by the user: the condition clears and the datacenter is made.
+    const bad = await k8c("badlabel");
+    const fixed = structuredClone(bad.spec);
+    fixed.cassandra!.datacenters![0]!.metadata.labels = { team: "cassandra" };
+    await env.admin.patch(bad, Patch.merge({ spec: fixed }));
+    await eventually(() => eastReader().get(CassandraDatacenter, { namespace: NS, name: "bl1" }), "bl1 created once fixed");
+    await eventually(async () => condition(await k8c("badlabel"), "Reconciled")?.status === "True", "Reconciled=True once fixed");
 
     // The data plane's identity (create-clientconfig's) may use Secrets only in the namespaces it was given: 403.
     await env.admin.create(k8cManifest("nowhere", [{ name: "nw1", context: "east", namespace: "not-granted" }]));

@@ -52,7 +52,7 @@ export class ClusterWork {
   }
 
   /**
-   * Runs one step on a cluster; its result, or undefined when the step was skipped or failed. The step gets a signal
+   * Runs one step on a cluster; its result, or undefined when the step was skipped or failed (it never rejects). The step gets a signal
    * (deadline, cluster down, shutdown); the client takes no signal yet, so the wait is cut short here and the request
    * left to end by its own timeout.
    */
@@ -68,7 +68,9 @@ export class ClusterWork {
     try {
       return await abortable(step(this.mcm.getCluster(cluster), signal), signal);
     } catch (err) {
-      if (this.signal.aborted) throw err;
+      // Shutting down: the reconcile ends by itself (the caller checks its signal); a step never rejects, so steps
+      // started together and awaited later cannot leave a rejection unhandled.
+      if (this.signal.aborted) return undefined;
       if (signal.aborted || isConnectionError(err)) {
         const why = signal.aborted && (signal.reason as Error)?.name === "TimeoutError" ? `no answer within ${this.timeoutMs} ms` : (err as Error).message;
         if (!this.unreachable.has(cluster)) log.fromContext().info({ cluster, step: what, err: why }, "cluster did not answer; skipping it until it does");

@@ -8,7 +8,7 @@ import {
   seedServiceName,
   Stargate,
 } from "../../api/index.ts";
-import { contextOf, type DatacenterTemplate, desiredDatacenter, desiredStargate, namespaceOf, stargateName } from "./desired.ts";
+import { cassandraClusterName, contextOf, type DatacenterTemplate, desiredDatacenter, desiredStargate, namespaceOf, stargateName } from "./desired.ts";
 import { ownership, RESOURCE_HASH_ANNOTATION } from "./labels.ts";
 import { DatacenterConflictError } from "./problems.ts";
 import { recordedReady, type StatusBuilder } from "./status.ts";
@@ -92,13 +92,13 @@ export async function reconcileDatacenter(
 }
 
 /**
- * Records what a datacenter the ordered creation has not reached yet looks like, when it exists and is this
- * cluster's: its status keeps coming back while a datacenter before it holds the others up.
+ * Records what a datacenter the ordered creation has not reached yet looks like, when it exists: its status keeps
+ * coming back while a datacenter before it holds the others up, and a name conflict shows before it is reached.
  */
-export async function observeDatacenter(cluster: Cluster, k8c: K8ssandraCluster, dc: DatacenterTemplate, status: StatusBuilder): Promise<void> {
+export async function observeDatacenter(cluster: Cluster, k8c: K8ssandraCluster, dc: DatacenterTemplate, position: number, status: StatusBuilder): Promise<void> {
   const current = await cluster.client.get(CassandraDatacenter, { namespace: namespaceOf(k8c, dc), name: dc.metadata.name }).catch(ignoreNotFound);
-  const owner = current && ownership.ownerOf(current);
-  if (!current || !owner || owner.name !== k8c.metadata.name || owner.namespace !== k8c.metadata.namespace) return;
+  if (!current) return;
+  checkOwnership(k8c, dc, position, current, cassandraClusterName(k8c));
   status.recordDatacenter(dc.metadata.name, contextOf(dc), current);
 }
 

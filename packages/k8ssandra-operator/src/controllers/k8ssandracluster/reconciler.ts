@@ -134,9 +134,13 @@ export class K8ssandraClusterReconciler {
     }
     // The datacenters after the one that holds the others up still show their state (read from the caches).
     await Promise.all(
-      dcs.slice(reached + 1).map((dc) => work.run(contextOf(dc), `reading ${datacenterWhere(k8c, dc)}`, (cluster) => observeDatacenter(cluster, k8c, dc, status))),
+      dcs
+        .map((dc, position) => ({ dc, position }))
+        .slice(reached + 1)
+        .map(({ dc, position }) => work.run(contextOf(dc), `reading ${datacenterWhere(k8c, dc)}`, (cluster) => observeDatacenter(cluster, k8c, dc, position, status))),
     );
     await Promise.all([removal, ...replicated.values()]);
+    signal.throwIfAborted();
 
     status.status.readyDatacenters = `${ready}/${dcs.length}`;
     const missing = validation.unknownContexts;
