@@ -5,7 +5,7 @@ import { ClusterWork } from "./clusterwork.ts";
 import { datacenterWhere, observeDatacenter, reconcileDatacenter, removeDatacenters } from "./datacenters.ts";
 import { contextOf, datacentersOf, namespaceOf } from "./desired.ts";
 import { FINALIZER, MANAGED_BY_LABEL, OPERATOR_NAME, ownership } from "./labels.ts";
-import type { Problem } from "./problems.ts";
+import { type Problem, problemOf } from "./problems.ts";
 import { ensureSuperuserSecret, replicateSecrets, secretsToReplicate } from "./secrets.ts";
 import {
   CASSANDRA_INITIALIZED,
@@ -52,6 +52,13 @@ export class K8ssandraClusterReconciler {
     const status = new StatusBuilder(k8c);
     try {
       return await this.reconcileSpec(k8c, status, signal);
+    } catch (err) {
+      // What the control plane itself refuses (a 403 on the superuser Secret, say) is shown like any other problem.
+      const problem = signal.aborted ? undefined : problemOf(err, "in the control plane");
+      if (!problem) throw err;
+      this.reportProblems(k8c, status, [problem]);
+      status.error(problem.message);
+      return { requeueAfter: PROBLEM_RETRY_MS };
     } finally {
       await this.writeStatus(k8c, status);
     }
@@ -81,6 +88,7 @@ export class K8ssandraClusterReconciler {
     const { secret, problem } = await ensureSuperuserSecret(this.mcm.manager.client, k8c);
     if (problem) {
       if (status.condition(READY, "False", "SuperuserSecretMissing", problem)) this.recorder.event(k8c, "Warning", "SuperuserSecretMissing", problem);
+      status.condition(RECONCILED, "False", "SuperuserSecretMissing", problem);
       status.error(problem);
       return { requeueAfter: RETRY_MS };
     }
