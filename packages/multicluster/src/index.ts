@@ -1,5 +1,5 @@
 export { type ClusterHandlerFactory, forCluster, mcControllerManagedBy, MultiClusterBuilder, type MultiClusterBuilderOptions } from "./builder.ts";
-export { type ClusterHealthOptions, type ClusterState, type ClusterStatus, ClusterHealth } from "./health/index.ts";
+export { type ClusterHealthOptions, type ClusterState, type ClusterStatus, ClusterHealth, ClusterUnreachableError } from "./health/index.ts";
 export {
   type AddClusterOptions,
   type ClusterEvents,

@@ -1,7 +1,7 @@
 import { ConfigMap, handler } from "@operator-ts/runtime";
 import { startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allClusters, type ClusterRequest, forCluster, mcControllerManagedBy, MultiClusterManager } from "../src/index.ts";
+import { allClusters, type ClusterRequest, ClusterUnreachableError, forCluster, mcControllerManagedBy, MultiClusterManager } from "../src/index.ts";
 import { eventually } from "../../../test/support/eventually.ts";
 
 const cm = (name: string): ConfigMap => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" } });
@@ -84,9 +84,17 @@ describe("one manager, one queue, three real clusters", () => {
 
   it("keeps reconciling the other clusters while one is unreachable, and catches up when it returns", async () => {
     await mcm.addCluster("west", west.kubeconfig);
+    const whileUp = mcm.health.untilUnreachable("east");
+    expect(whileUp.aborted).toBe(false);
     await east.stopApiServer();
     await eventually(() => mcm.health.status("east")?.state === "unreachable", "east unreachable");
     expect(mcm.health.status("east")?.lastError).toBeTruthy();
+    // Work against east is told at once, with why.
+    expect(whileUp.aborted).toBe(true);
+    expect(whileUp.reason).toBeInstanceOf(ClusterUnreachableError);
+    expect((whileUp.reason as Error).message).toMatch(/^cluster east is unreachable: /);
+    expect(mcm.health.untilUnreachable("east").aborted).toBe(true);
+    expect(mcm.health.untilUnreachable("west").aborted).toBe(false);
 
     await mcm.getCluster("west").client.create(cm("west-while-east-down"));
     await mcm.manager.client.create(cm("home-while-east-down"));
@@ -94,6 +102,7 @@ describe("one manager, one queue, three real clusters", () => {
 
     await east.startApiServer();
     await eventually(() => mcm.health.isReachable("east"), "east reachable again");
+    expect(mcm.health.untilUnreachable("east").aborted).toBe(false);
     await mcm.getCluster("east").client.create(cm("east-after-return"));
     await eventually(() => saw("east", "east-after-return"), "east watch resumed", 60_000);
   });

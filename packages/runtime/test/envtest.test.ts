@@ -153,6 +153,32 @@ describe("envtest: teardown", () => {
   });
 });
 
+describe("envtest: a paused API server", () => {
+  it("answers nothing while paused (connections hang, they are not refused), again once resumed, and still stops", async () => {
+    const [cluster] = await startClusters(1, { names: ["paused"] });
+    const c = cluster!;
+    const transport = await RestTransport.fromKubeConfig(c.kubeconfig);
+    try {
+      c.pauseApiServer();
+      const started = Date.now();
+      const err = await transport.requestText("GET", "/readyz", { timeoutMs: 1000, signal: AbortSignal.timeout(1500) }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      // Hung, not refused: the failure comes from our own deadline.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(await portOpen(c.ports.apiServer)).toBe(true);
+      c.resumeApiServer();
+      expect(await transport.requestText("GET", "/readyz", { timeoutMs: 10_000 })).toBe("ok");
+      c.pauseApiServer();
+    } finally {
+      await transport.close();
+    }
+    // stop() ends a paused server too.
+    const pids = c.pids;
+    await c.stop();
+    expect(pids.filter(processAlive)).toEqual([]);
+  });
+});
+
 describe("envtest: a killed test process", () => {
   it("leaves no orphan: the reaper kills its API server and etcd and removes their folder", async () => {
     const fixture = new URL("./fixtures/start-and-hang.ts", import.meta.url).pathname;

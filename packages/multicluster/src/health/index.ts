@@ -29,9 +29,21 @@ const reachableGauge = new Gauge({
 
 type Listener = (status: ClusterStatus) => void;
 
+/** The reason of an untilUnreachable() signal: the cluster stopped answering (or was removed). */
+export class ClusterUnreachableError extends Error {
+  override readonly name = "ClusterUnreachableError";
+  readonly cluster: string;
+  constructor(cluster: string, why: string) {
+    super(`cluster ${cluster || "home"} is unreachable: ${why}`);
+    this.cluster = cluster;
+  }
+}
+
 interface Tracked {
   status: ClusterStatus;
   stop: AbortController;
+  /** Aborted when the cluster turns unreachable or is untracked: see untilUnreachable(). */
+  reachable?: AbortController;
 }
 
 /**
@@ -66,6 +78,7 @@ export class ClusterHealth {
     const t = this.tracked.get(name);
     if (!t) return;
     t.stop.abort();
+    t.reachable?.abort(new ClusterUnreachableError(name, "it was removed"));
     this.tracked.delete(name);
     reachableGauge.remove({ cluster: name });
     if (markRemoved) {
@@ -81,6 +94,20 @@ export class ClusterHealth {
 
   isReachable(name: string): boolean {
     return this.tracked.get(name)?.status.state === "reachable";
+  }
+
+  /**
+   * A signal that aborts when the cluster turns unreachable or is removed (already aborted if it is not reachable now),
+   * with a ClusterUnreachableError as its reason: work against one cluster stops the moment the probe gives up on it,
+   * instead of waiting for its own request timeouts. A cluster that was never tracked is never probed: its signal
+   * never aborts.
+   */
+  untilUnreachable(name: string): AbortSignal {
+    const t = this.tracked.get(name);
+    if (!t) return this.removed.has(name) ? AbortSignal.abort(new ClusterUnreachableError(name, "it was removed")) : new AbortController().signal;
+    if (t.status.state !== "reachable") return AbortSignal.abort(new ClusterUnreachableError(name, t.status.lastError ?? "its last probe failed"));
+    t.reachable ??= new AbortController();
+    return t.reachable.signal;
   }
 
   all(): ClusterStatus[] {
@@ -102,6 +129,10 @@ export class ClusterHealth {
       return;
     }
     t.status = { name, state, since: new Date(), ...(ok ? {} : { lastError: error }) };
+    if (!ok) {
+      t.reachable?.abort(new ClusterUnreachableError(name, error ?? "a request failed"));
+      t.reachable = undefined;
+    }
     reachableGauge.set({ cluster: name }, ok ? 1 : 0);
     this.emit(t.status);
   }

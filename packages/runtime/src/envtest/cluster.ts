@@ -256,6 +256,18 @@ export class TestCluster {
       (await tlsGet(this.server, "/readyz", this.caPem, this.adminToken)) === 200, "kube-apiserver ready");
   }
 
+  /**
+   * Freezes the API server with SIGSTOP until resumeApiServer(): connections are accepted by the kernel but nothing is
+   * answered, so clients see timeouts rather than refusals (a partition, or a hung server).
+   */
+  pauseApiServer(): void {
+    this.apiServer.pause();
+  }
+
+  resumeApiServer(): void {
+    this.apiServer.resume();
+  }
+
   async restartApiServer(): Promise<void> {
     await this.stopApiServer();
     await this.startApiServer();

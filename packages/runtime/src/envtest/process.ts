@@ -8,6 +8,7 @@ import { reaper } from "./reaper.ts";
 export class ManagedProcess {
   readonly name: string;
   private child: ChildProcess | undefined;
+  private paused = false;
   private exit: Promise<number | null> | undefined;
   private log: WriteStream | undefined;
   private readonly binary: string;
@@ -55,6 +56,18 @@ export class ManagedProcess {
     return this.exit ?? Promise.resolve(null);
   }
 
+  /** SIGSTOP: the process keeps its sockets open but answers nothing, as a hung or partitioned server does. */
+  pause(): void {
+    if (!this.running) throw new Error(`${this.name} is not running`);
+    this.child!.kill("SIGSTOP");
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (this.running) this.child!.kill("SIGCONT");
+    this.paused = false;
+  }
+
   async stop(graceMs = 5000): Promise<void> {
     const child = this.child;
     if (!child || !this.running) {
@@ -62,6 +75,8 @@ export class ManagedProcess {
       return;
     }
     child.kill("SIGTERM");
+    // A stopped process only acts on SIGTERM once it runs again.
+    if (this.paused) this.resume();
     const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
     await this.exit;
     clearTimeout(timer);

@@ -6,7 +6,7 @@ import { K8ssandraClusterReconciler } from "./reconciler.ts";
 
 export { K8ssandraClusterReconciler } from "./reconciler.ts";
 export * from "./labels.ts";
-export { CASSANDRA_INITIALIZED, CLUSTERS_REACHABLE, NUM_TOKENS_UNCHANGED, READY, SPEC_VALID, UNSUPPORTED_FIELDS } from "./status.ts";
+export { CASSANDRA_INITIALIZED, CLUSTERS_REACHABLE, NUM_TOKENS_UNCHANGED, READY, RECONCILED, SPEC_VALID, UNSUPPORTED_FIELDS } from "./status.ts";
 export { desiredDatacenter, desiredStargate, stargateName, superuserSecretName } from "./desired.ts";
 export { authEnabled, buildDatacenterConfig, defaultNumTokens, type SystemReplication } from "./config.ts";
 export {

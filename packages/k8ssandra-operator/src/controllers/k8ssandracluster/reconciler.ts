@@ -1,29 +1,11 @@
 import type { ClusterRequest, MultiClusterManager } from "@operator-ts/multicluster";
-import {
-  client,
-  controllerutil,
-  type EventRecorder,
-  ignoreNotFound,
-  isConnectionError,
-  log,
-  Patch,
-  type Result,
-  Secret,
-} from "@operator-ts/runtime";
-import {
-  CassandraDatacenter,
-  cleanupForKubernetes,
-  DECOMMISSION_ON_DELETE_ANNOTATION,
-  isDatacenterSettled,
-  K8ssandraCluster,
-  readDatacenterConfig,
-  seedServiceName,
-  Stargate,
-  unsupportedFields,
-} from "../../api/index.ts";
-import type { SystemReplication } from "./config.ts";
-import { contextOf, datacentersOf, desiredDatacenter, desiredStargate, namespaceOf, type DatacenterTemplate, stargateName } from "./desired.ts";
-import { FINALIZER, MANAGED_BY_LABEL, OPERATOR_NAME, ownership, RESOURCE_HASH_ANNOTATION } from "./labels.ts";
+import { client, controllerutil, type EventRecorder, ignoreNotFound, log, Patch, type Result, Secret } from "@operator-ts/runtime";
+import { CassandraDatacenter, K8ssandraCluster, Stargate, unsupportedFields } from "../../api/index.ts";
+import { ClusterWork } from "./clusterwork.ts";
+import { datacenterWhere, observeDatacenter, reconcileDatacenter, removeDatacenters } from "./datacenters.ts";
+import { contextOf, datacentersOf, namespaceOf } from "./desired.ts";
+import { FINALIZER, MANAGED_BY_LABEL, OPERATOR_NAME, ownership } from "./labels.ts";
+import { type Problem, problemOf } from "./problems.ts";
 import { ensureInitialSystemReplication } from "./replication.ts";
 import { ensureSuperuserSecret, replicateSecrets, secretsToReplicate } from "./secrets.ts";
 import {
@@ -31,6 +13,7 @@ import {
   CLUSTERS_REACHABLE,
   NUM_TOKENS_UNCHANGED,
   READY,
+  RECONCILED,
   recordedReady,
   SPEC_VALID,
   StatusBuilder,
@@ -40,20 +23,16 @@ import { validate } from "./validate.ts";
 
 /** How often to look again while a cluster is unreachable or a k8sContext has no ClientConfig yet. */
 const RETRY_MS = 10_000;
+/** How often to look again after a problem only a person can fix: nothing may tell us it was fixed (RBAC, say). */
+const PROBLEM_RETRY_MS = 30_000;
 /** How often to look again while children are being deleted. */
 const CLEANUP_POLL_MS = 2_000;
-
-/** Seeds of a ready datacenter: the addresses of its first nodes, else its seed Service. */
-function seedsOf(dc: CassandraDatacenter): string[] {
-  const nodes = Object.entries(dc.status?.nodeStatuses ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const ips = nodes.map(([, n]) => n.ip).filter((ip): ip is string => Boolean(ip)).slice(0, 3);
-  return ips.length ? ips : [`${seedServiceName(dc)}.${dc.metadata.namespace}.svc.cluster.local`];
-}
 
 /**
  * The control-plane controller of K8ssandraClusters: the superuser Secret and its replicas, one CassandraDatacenter
  * per datacenter in the cluster its k8sContext names (created one at a time, each after the previous is Ready),
- * Stargates once their datacenter is Ready, and a status gathered from every cluster.
+ * Stargates once their datacenter is Ready, and a status gathered from every cluster. A cluster that does not answer
+ * is skipped and reported, never waited on: work on each cluster is bounded, and runs alongside the others'.
  */
 export class K8ssandraClusterReconciler {
   private readonly mcm: MultiClusterManager;
@@ -64,7 +43,7 @@ export class K8ssandraClusterReconciler {
     this.recorder = mcm.manager.getEventRecorderFor("k8ssandracluster-controller");
   }
 
-  async reconcile(req: ClusterRequest): Promise<Result | void> {
+  async reconcile(req: ClusterRequest, signal: AbortSignal = new AbortController().signal): Promise<Result | void> {
     if (req.cluster !== "") return;
     const home = this.mcm.manager.client;
     let k8c = await home.get(K8ssandraCluster, req).catch(ignoreNotFound);
@@ -74,13 +53,20 @@ export class K8ssandraClusterReconciler {
 
     const status = new StatusBuilder(k8c);
     try {
-      return await this.reconcileSpec(k8c, status);
+      return await this.reconcileSpec(k8c, status, signal);
+    } catch (err) {
+      // What the control plane itself refuses (a 403 on the superuser Secret, say) is shown like any other problem.
+      const problem = signal.aborted ? undefined : problemOf(err, "in the control plane");
+      if (!problem) throw err;
+      this.reportProblems(k8c, status, [problem]);
+      status.error(problem.message);
+      return { requeueAfter: PROBLEM_RETRY_MS };
     } finally {
       await this.writeStatus(k8c, status);
     }
   }
 
-  private async reconcileSpec(k8c: K8ssandraCluster, status: StatusBuilder): Promise<Result | void> {
+  private async reconcileSpec(k8c: K8ssandraCluster, status: StatusBuilder, signal: AbortSignal): Promise<Result | void> {
     const logger = log.fromContext();
     const unsupported = unsupportedFields(k8c);
     if (unsupported.length) {
@@ -94,6 +80,7 @@ export class K8ssandraClusterReconciler {
     if (validation.errors.length) {
       const message = validation.errors.join("; ");
       if (status.condition(SPEC_VALID, "False", "InvalidSpec", message)) this.recorder.event(k8c, "Warning", "InvalidSpec", message);
+      status.condition(RECONCILED, "False", "InvalidSpec", message);
       status.error(message);
       logger.info({ problems: validation.errors.length }, "invalid spec: waiting for it to be fixed");
       return;
@@ -103,22 +90,33 @@ export class K8ssandraClusterReconciler {
     const { secret, problem } = await ensureSuperuserSecret(this.mcm.manager.client, k8c);
     if (problem) {
       if (status.condition(READY, "False", "SuperuserSecretMissing", problem)) this.recorder.event(k8c, "Warning", "SuperuserSecretMissing", problem);
+      status.condition(RECONCILED, "False", "SuperuserSecretMissing", problem);
       status.error(problem);
       return { requeueAfter: RETRY_MS };
     }
 
+    const work = new ClusterWork(this.mcm, signal);
     const dcs = datacentersOf(k8c);
-    const known = dcs.filter((dc) => this.mcm.hasCluster(contextOf(dc)));
-    const targets = known.map((dc) => ({ cluster: contextOf(dc), namespace: namespaceOf(k8c, dc) }));
     const secrets = await secretsToReplicate(this.mcm.manager.client, k8c, secret);
-    const unreachable = new Set(await replicateSecrets(this.mcm, k8c, secrets, targets));
-    for (const dc of known) if (!this.mcm.health.isReachable(contextOf(dc))) unreachable.add(contextOf(dc));
-
-    await this.removeDatacenters(k8c, status, unreachable);
+    // Every cluster's copies start at once; a datacenter waits only for those in its own cluster.
+    const namespaces = new Map<string, Set<string>>();
+    for (const dc of dcs) {
+      const [context, namespace] = [contextOf(dc), namespaceOf(k8c, dc)];
+      const set = namespaces.get(context) ?? namespaces.set(context, new Set()).get(context)!;
+      if (context !== "" || namespace !== k8c.metadata.namespace) set.add(namespace);
+    }
+    const replicated = new Map(
+      [...namespaces].map(([context, inCluster]) => [
+        context,
+        work.run(context, `copying Secrets into cluster ${context || "home"}`, (cluster) => replicateSecrets(cluster, k8c, secrets, inCluster)),
+      ]),
+    );
+    const removal = this.removeDatacenters(k8c, status, work);
     const systemReplication = await ensureInitialSystemReplication(this.mcm.manager.client, k8c);
 
     let ready = 0;
     let blocked = false;
+    let reached = dcs.length;
     const seeds: string[] = [];
     const refused: string[] = [];
     for (const [position, dc] of dcs.entries()) {
@@ -127,49 +125,61 @@ export class K8ssandraClusterReconciler {
       if (!this.mcm.hasCluster(context)) {
         status.datacenter(name).contextName = context;
         blocked = true;
+        reached = position;
         break;
       }
-      if (unreachable.has(context)) {
-        // What we last saw stands in for a datacenter we cannot ask: if it was Ready, the ones after it proceed.
-        if (recordedReady(status.datacenter(name))) {
-          ready++;
-          continue;
-        }
-        blocked = true;
-        break;
+      const settled = (await replicated.get(context))
+        ? await work.run(context, `CassandraDatacenter ${datacenterWhere(k8c, dc)}`, (cluster) => reconcileDatacenter(cluster, this.recorder, k8c, dc, position, seeds, status, { systemReplication, refused }))
+        : undefined;
+      if (settled) {
+        ready++;
+        continue;
       }
-      const settled = await this.reconcileDatacenter(k8c, dc, position, seeds, status, unreachable, { systemReplication, refused });
-      if (!settled) {
-        blocked = true;
-        break;
+      // What we last saw stands in for a datacenter we cannot ask: if it was Ready, the ones after it proceed.
+      if (work.unreachable.has(context) && recordedReady(status.datacenter(name))) {
+        ready++;
+        continue;
       }
-      ready++;
+      blocked = true;
+      reached = position;
+      break;
     }
+    // The datacenters after the one that holds the others up still show their state (read from the caches).
+    await Promise.all(
+      dcs
+        .map((dc, position) => ({ dc, position }))
+        .slice(reached + 1)
+        .map(({ dc, position }) => work.run(contextOf(dc), `reading ${datacenterWhere(k8c, dc)}`, (cluster) => observeDatacenter(cluster, k8c, dc, position, status))),
+    );
+    await Promise.all([removal, ...replicated.values()]);
+    signal.throwIfAborted();
 
     if (refused.length) {
       const message = refused.join("; ");
       if (status.condition(NUM_TOKENS_UNCHANGED, "False", "NumTokensImmutable", message)) this.recorder.event(k8c, "Warning", "NumTokensImmutable", message);
-    } else if (!blocked && !unreachable.size) {
+    } else if (!blocked && !work.unreachable.size) {
       // Only once every datacenter was looked at: one not reached this time may still be asked for another num_tokens.
       status.removeCondition(NUM_TOKENS_UNCHANGED);
     }
     status.status.readyDatacenters = `${ready}/${dcs.length}`;
     const missing = validation.unknownContexts;
-    const down = [...unreachable];
-    if (down.length || missing.length) {
-      const parts = [
-        ...down.map((c) => `cluster ${c} unreachable${this.since(c)}`),
-        ...missing.map((c) => `no ClientConfig for k8sContext ${c}`),
-      ];
-      const message = parts.join("; ");
+    const down = [...work.unreachable];
+    const reachability = [
+      ...down.map((c) => `cluster ${c || "home"} unreachable${this.since(c)}`),
+      ...missing.map((c) => `no ClientConfig for k8sContext ${c}`),
+    ];
+    if (reachability.length) {
+      const message = reachability.join("; ");
       if (status.condition(CLUSTERS_REACHABLE, "False", missing.length ? "UnknownContext" : "Unreachable", message)) {
         this.recorder.event(k8c, "Warning", missing.length ? "UnknownContext" : "ClusterUnreachable", message);
+        logger.warn({ unreachable: down, unknownContexts: missing }, "datacenters in these clusters wait; the others go on");
       }
-      status.error(message);
-    } else {
-      status.condition(CLUSTERS_REACHABLE, "True", "Reachable", "");
-      status.error(undefined);
+    } else if (status.condition(CLUSTERS_REACHABLE, "True", "Reachable", "")) {
+      logger.info("every cluster is reachable");
     }
+    this.reportProblems(k8c, status, work.problems);
+    status.error([...work.problems.map((p) => p.message), ...reachability].join("; ") || undefined);
+
     const allReady = !blocked && ready === dcs.length;
     status.condition(READY, allReady ? "True" : "False", allReady ? "DatacentersReady" : "DatacentersNotReady", `${ready} of ${dcs.length} datacenters ready`);
     if (allReady) {
@@ -180,7 +190,22 @@ export class K8ssandraClusterReconciler {
       }
       if (!down.length) status.status.observedGeneration = k8c.metadata.generation;
     }
-    if (down.length || missing.length) return { requeueAfter: RETRY_MS };
+    // Errors that may pass are retried with the controller's backoff (the status above is still written).
+    if (work.transient.length) throw work.transient[0];
+    if (reachability.length) return { requeueAfter: RETRY_MS };
+    if (work.problems.length) return { requeueAfter: PROBLEM_RETRY_MS };
+  }
+
+  /** Reconciled=False naming every problem only a person can fix, with a Warning Event per problem when they change. */
+  private reportProblems(k8c: K8ssandraCluster, status: StatusBuilder, problems: Problem[]): void {
+    if (!problems.length) {
+      status.condition(RECONCILED, "True", "ReconcileSucceeded", "");
+      return;
+    }
+    const message = problems.map((p) => p.message).join("; ");
+    if (!status.condition(RECONCILED, "False", problems[0]!.reason, message)) return;
+    for (const p of problems) this.recorder.event(k8c, "Warning", p.reason, p.message);
+    log.fromContext().info({ problems: problems.map((p) => p.reason) }, "reconcile needs a fix only a person can make");
   }
 
   private since(cluster: string): string {
@@ -188,135 +213,21 @@ export class K8ssandraClusterReconciler {
     return s?.state === "unreachable" ? ` since ${s.since.toISOString()}` : "";
   }
 
-  /** Creates or updates one datacenter; true once it is settled at its current spec (and its Stargate handled). */
-  private async reconcileDatacenter(
-    k8c: K8ssandraCluster,
-    dc: DatacenterTemplate,
-    position: number,
-    seeds: string[],
-    status: StatusBuilder,
-    unreachable: Set<string>,
-    config: { systemReplication: SystemReplication; refused: string[] },
-  ): Promise<boolean> {
-    const context = contextOf(dc);
-    const cluster = this.mcm.getCluster(context);
-    const key = { namespace: namespaceOf(k8c, dc), name: dc.metadata.name };
-    const where = `${key.namespace}/${key.name}${context ? ` in cluster ${context}` : ""}`;
-    try {
-      const current = await cluster.client.get(CassandraDatacenter, key).catch(ignoreNotFound);
-      // What an existing datacenter runs with decides what may change (num_tokens may not); one without any config has none.
-      const running = current ? ((await readDatacenterConfig(cluster.apiReader, current)) ?? {}) : undefined;
-      const { datacenter: desired, configSecret, refused } = desiredDatacenter(k8c, dc, position, seeds, {
-        running,
-        systemReplication: config.systemReplication,
-      });
-      if (refused) config.refused.push(refused);
-      await this.ensureConfigSecret(context, configSecret);
-      if (!current) {
-        await cluster.client.create(desired);
-        status.recordDatacenter(key.name, context, undefined);
-        this.recorder.event(k8c, "Normal", "DatacenterCreated", `created CassandraDatacenter ${where}`);
-        return false;
-      }
-      status.recordDatacenter(key.name, context, current);
-      if (current.spec.clusterName !== desired.spec.clusterName) {
-        throw new Error(`CassandraDatacenter ${where} belongs to Cassandra cluster "${current.spec.clusterName}", not "${desired.spec.clusterName}"`);
-      }
-      if (current.metadata.annotations?.[RESOURCE_HASH_ANNOTATION] !== desired.metadata.annotations![RESOURCE_HASH_ANNOTATION]) {
-        await cluster.client.update<CassandraDatacenter>({
-          ...current,
-          metadata: {
-            ...current.metadata,
-            labels: { ...current.metadata.labels, ...desired.metadata.labels },
-            annotations: { ...current.metadata.annotations, ...desired.metadata.annotations },
-          },
-          // The superuser Secret's name cannot change on a running datacenter.
-          spec: { ...desired.spec, superuserSecretName: current.spec.superuserSecretName ?? desired.spec.superuserSecretName },
-        });
-        this.recorder.event(k8c, "Normal", "DatacenterUpdated", `updated CassandraDatacenter ${where}`);
-        return false;
-      }
-      if (!isDatacenterSettled(current)) return false;
-      if (!recordedReadyBefore(k8c, key.name)) this.recorder.event(k8c, "Normal", "DatacenterReady", `CassandraDatacenter ${where} is ready`);
-      seeds.push(...seedsOf(current));
-      await this.reconcileStargate(k8c, dc, status);
-      return true;
-    } catch (err) {
-      if (!isConnectionError(err)) throw err;
-      unreachable.add(context);
-      this.mcm.health.report(context, false, (err as Error).message);
-      return recordedReady(status.datacenter(key.name));
-    }
-  }
-
-  /** Writes the datacenter's config Secret when missing or different; read uncached, so no cluster-wide Secret watch. */
-  private async ensureConfigSecret(context: string, desired: Secret): Promise<void> {
-    const cluster = this.mcm.getCluster(context);
-    const key = { namespace: desired.metadata!.namespace, name: desired.metadata!.name! };
-    const current = await cluster.apiReader.get(Secret, key).catch(ignoreNotFound);
-    if (!current) await cluster.client.create(desired);
-    else if (JSON.stringify(current.data) !== JSON.stringify(desired.data)) await cluster.client.update({ ...current, data: desired.data });
-  }
-
-  private async reconcileStargate(k8c: K8ssandraCluster, dc: DatacenterTemplate, status: StatusBuilder): Promise<void> {
-    const cluster = this.mcm.getCluster(contextOf(dc));
-    const desired = desiredStargate(k8c, dc);
-    const key = { namespace: namespaceOf(k8c, dc), name: stargateName(k8c, dc) };
-    const current = await cluster.client.get(Stargate, key).catch(ignoreNotFound);
-    const entry = status.datacenter(dc.metadata.name);
-    if (!desired) {
-      if (current && ownership.ownerOf(current)?.name === k8c.metadata.name) await cluster.client.delete(current).catch(ignoreNotFound);
-      delete entry.stargate;
-      return;
-    }
-    if (!current) {
-      await cluster.client.create(desired);
-      this.recorder.event(k8c, "Normal", "StargateCreated", `created Stargate ${key.namespace}/${key.name}${dc.k8sContext ? ` in cluster ${dc.k8sContext}` : ""}`);
-      return;
-    }
-    if (current.metadata.annotations?.[RESOURCE_HASH_ANNOTATION] !== desired.metadata.annotations![RESOURCE_HASH_ANNOTATION]) {
-      await cluster.client.update<Stargate>({
-        ...current,
-        metadata: {
-          ...current.metadata,
-          labels: { ...current.metadata.labels, ...desired.metadata.labels },
-          annotations: { ...current.metadata.annotations, ...desired.metadata.annotations },
-        },
-        spec: desired.spec,
-      });
-    }
-    if (current.status) entry.stargate = structuredClone(current.status);
-  }
-
-  /** Datacenters in the status but no longer in the spec: deleted with cass-operator's decommission annotation. */
-  private async removeDatacenters(k8c: K8ssandraCluster, status: StatusBuilder, unreachable: Set<string>): Promise<void> {
+  /** Datacenters in the status but no longer in the spec: each cluster's removed alongside the others'. */
+  private async removeDatacenters(k8c: K8ssandraCluster, status: StatusBuilder, work: ClusterWork): Promise<void> {
     const wanted = new Set(datacentersOf(k8c).map((dc) => dc.metadata.name));
+    const byCluster = new Map<string, string[]>();
     for (const [name, entry] of Object.entries(status.status.datacenters ?? {})) {
       if (wanted.has(name)) continue;
       const context = entry.contextName ?? "";
-      if (!this.mcm.hasCluster(context) || unreachable.has(context)) continue;
-      const cluster = this.mcm.getCluster(context);
-      const namespace = k8c.metadata.namespace!;
-      const found = await cluster.apiReader
-        .list(CassandraDatacenter, { labelSelector: ownership.labelsFor(k8c) })
-        .then((list) => list.items.find((d) => d.metadata.name === name));
-      if (!found) {
-        status.forget(name);
-        this.recorder.event(k8c, "Normal", "DatacenterRemoved", `datacenter ${name} removed${context ? ` from cluster ${context}` : ""}`);
-        continue;
-      }
-      status.datacenter(name).decommissionProgress = "Decommissioning";
-      const sg = await cluster.apiReader
-        .get(Stargate, { namespace: found.metadata.namespace ?? namespace, name: `${cleanupForKubernetes(found.spec.clusterName)}-${name}-stargate` })
-        .catch(ignoreNotFound);
-      if (sg) await cluster.client.delete(sg).catch(ignoreNotFound);
-      if (found.metadata.deletionTimestamp) continue;
-      if (found.metadata.annotations?.[DECOMMISSION_ON_DELETE_ANNOTATION] !== "true") {
-        await cluster.client.patch(found, Patch.merge({ metadata: { annotations: { [DECOMMISSION_ON_DELETE_ANNOTATION]: "true" } } }));
-      }
-      await cluster.client.delete(found).catch(ignoreNotFound);
-      this.recorder.event(k8c, "Normal", "DatacenterDecommissioning", `deleting CassandraDatacenter ${found.metadata.namespace}/${name} for decommission`);
+      if (!this.mcm.hasCluster(context)) continue;
+      byCluster.set(context, [...(byCluster.get(context) ?? []), name]);
     }
+    await Promise.all(
+      [...byCluster].map(([context, names]) =>
+        work.run(context, `removing datacenters ${names.join(", ")}`, (cluster) => removeDatacenters(cluster, this.recorder, k8c, status, context, names)),
+      ),
+    );
   }
 
   /** Deletes every child in every cluster, waits until they are gone, then lets the K8ssandraCluster go. */
@@ -325,7 +236,9 @@ export class K8ssandraClusterReconciler {
     const contexts = new Set<string>([""]);
     for (const dc of datacentersOf(k8c)) contexts.add(contextOf(dc));
     for (const entry of Object.values(k8c.status?.datacenters ?? {})) contexts.add(entry.contextName ?? "");
-    const reachable = [...contexts].filter((c) => this.mcm.hasCluster(c));
+    const known = [...contexts].filter((c) => this.mcm.hasCluster(c));
+    // A cluster known to be down is not waited on: its children are deleted once it answers again.
+    const reachable = known.filter((c) => this.mcm.health.status(c)?.state !== "unreachable");
     // Listing stays in the namespaces this K8ssandraCluster uses: a data-plane identity may read Secrets only there.
     const namespaces = [k8c.metadata.namespace!, ...datacentersOf(k8c).map((dc) => namespaceOf(k8c, dc))];
     const result = await ownership.deleteChildren(this.mcm, k8c, "", [Stargate, CassandraDatacenter, Secret], {
@@ -333,8 +246,9 @@ export class K8ssandraClusterReconciler {
       extraLabels: { [MANAGED_BY_LABEL]: OPERATOR_NAME },
       namespaces,
     });
-    if (result.remaining > 0 || result.unreachable.length) {
-      log.fromContext().info({ remaining: result.remaining, unreachable: result.unreachable }, "waiting for children to be deleted");
+    const unreachable = [...result.unreachable, ...known.filter((c) => !reachable.includes(c))];
+    if (result.remaining > 0 || unreachable.length) {
+      log.fromContext().info({ remaining: result.remaining, unreachable }, "waiting for children to be deleted");
       return { requeueAfter: CLEANUP_POLL_MS };
     }
     controllerutil.removeFinalizer(k8c, FINALIZER);
@@ -346,8 +260,4 @@ export class K8ssandraClusterReconciler {
     if (!patch || Object.keys(patch as object).length === 0) return;
     await this.mcm.manager.client.status().patch(k8c, Patch.merge(patch)).catch(ignoreNotFound);
   }
-}
-
-function recordedReadyBefore(k8c: K8ssandraCluster, name: string): boolean {
-  return recordedReady(k8c.status?.datacenters?.[name]);
 }

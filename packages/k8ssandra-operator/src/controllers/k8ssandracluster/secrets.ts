@@ -1,6 +1,5 @@
 import { randomInt } from "node:crypto";
-import type { MultiClusterManager } from "@operator-ts/multicluster";
-import { type Client, controllerutil, isNotFound, Secret } from "@operator-ts/runtime";
+import { type Client, type Cluster, controllerutil, isNotFound, Secret } from "@operator-ts/runtime";
 import type { K8ssandraCluster } from "../../api/index.ts";
 import { superuserSecretName } from "./desired.ts";
 import { childLabels, ownership, REPLICATED_BY_LABEL, REPLICATED_BY_VALUE } from "./labels.ts";
@@ -44,11 +43,6 @@ export async function ensureSuperuserSecret(client: Client, k8c: K8ssandraCluste
   }
 }
 
-export interface ReplicationTarget {
-  cluster: string;
-  namespace: string;
-}
-
 /** The Secrets to copy to every datacenter: the superuser Secret and any labelled for this cluster's replication. */
 export async function secretsToReplicate(client: Client, k8c: K8ssandraCluster, superuser: Secret | undefined): Promise<Secret[]> {
   const labelled = await client.list(Secret, {
@@ -61,50 +55,33 @@ export async function secretsToReplicate(client: Client, k8c: K8ssandraCluster, 
 }
 
 /**
- * Copies the Secrets into each target (cluster, namespace), writing only when a copy is missing or differs. Reads go
- * straight to the API server, so data-plane clusters need no watch on all their Secrets. Returns the clusters it
- * could not reach; the others are done.
+ * Copies the Secrets into each of the namespaces in one cluster, writing only when a copy is missing or differs. Reads
+ * go straight to the API server, so data-plane clusters need no watch on all their Secrets. Throws on the first
+ * failure; the caller decides what a failure in that cluster means.
  */
-export async function replicateSecrets(
-  mcm: MultiClusterManager,
-  k8c: K8ssandraCluster,
-  secrets: Secret[],
-  targets: ReplicationTarget[],
-): Promise<string[]> {
-  const failed = new Set<string>();
-  for (const target of targets) {
-    if (target.cluster === "" && target.namespace === k8c.metadata.namespace) continue;
-    if (!mcm.hasCluster(target.cluster)) {
-      failed.add(target.cluster);
-      continue;
-    }
-    const cluster = mcm.getCluster(target.cluster);
-    try {
-      for (const source of secrets) {
-        const name = source.metadata!.name!;
-        const labels = { ...childLabels(k8c), [REPLICATED_BY_LABEL]: REPLICATED_BY_VALUE };
-        let current: Secret | undefined;
-        try {
-          current = await cluster.apiReader.get(Secret, { namespace: target.namespace, name });
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
-        if (!current) {
-          await cluster.client.create<Secret>({
-            apiVersion: "v1",
-            kind: "Secret",
-            type: source.type ?? "Opaque",
-            metadata: { name, namespace: target.namespace, labels },
-            data: source.data,
-          });
-        } else if (JSON.stringify(current.data ?? {}) !== JSON.stringify(source.data ?? {}) || current.metadata?.labels?.[REPLICATED_BY_LABEL] !== REPLICATED_BY_VALUE) {
-          await cluster.client.update<Secret>({ ...current, data: source.data, metadata: { ...current.metadata, labels: { ...current.metadata?.labels, ...labels } } });
-        }
+export async function replicateSecrets(cluster: Cluster, k8c: K8ssandraCluster, secrets: Secret[], namespaces: Iterable<string>): Promise<true> {
+  const labels = { ...childLabels(k8c), [REPLICATED_BY_LABEL]: REPLICATED_BY_VALUE };
+  for (const namespace of namespaces) {
+    for (const source of secrets) {
+      const name = source.metadata!.name!;
+      let current: Secret | undefined;
+      try {
+        current = await cluster.apiReader.get(Secret, { namespace, name });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
       }
-    } catch (err) {
-      failed.add(target.cluster);
-      mcm.manager.log.warn({ cluster: target.cluster, namespace: target.namespace, err: (err as Error).message }, "secret replication failed");
+      if (!current) {
+        await cluster.client.create<Secret>({
+          apiVersion: "v1",
+          kind: "Secret",
+          type: source.type ?? "Opaque",
+          metadata: { name, namespace, labels },
+          data: source.data,
+        });
+      } else if (JSON.stringify(current.data ?? {}) !== JSON.stringify(source.data ?? {}) || current.metadata?.labels?.[REPLICATED_BY_LABEL] !== REPLICATED_BY_VALUE) {
+        await cluster.client.update<Secret>({ ...current, data: source.data, metadata: { ...current.metadata, labels: { ...current.metadata?.labels, ...labels } } });
+      }
     }
   }
-  return [...failed];
+  return true;
 }

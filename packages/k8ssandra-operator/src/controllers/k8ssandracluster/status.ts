@@ -8,6 +8,8 @@ export const UNSUPPORTED_FIELDS = "UnsupportedFields";
 export const CLUSTERS_REACHABLE = "ClustersReachable";
 /** Present (False) while the spec asks a datacenter that exists for another num_tokens, which is refused. */
 export const NUM_TOKENS_UNCHANGED = "NumTokensUnchanged";
+/** False while an error only a person can fix stops reconciliation (invalid spec, a name conflict, 403, 422...). */
+export const RECONCILED = "Reconciled";
 
 /** The status being built during one reconcile; written once at the end, and only if it changed. */
 export class StatusBuilder {
@@ -21,11 +23,12 @@ export class StatusBuilder {
     this.generation = k8c.metadata.generation;
   }
 
-  /** Sets a condition; true when its status changed (the moment to record an Event). */
+  /** Sets a condition; true when its status, reason or message changed (the moment to record an Event). */
   condition(type: string, status: Condition["status"], reason: string, message: string): boolean {
-    const before = conditions.findStatusCondition(this.status.conditions as Condition[], type)?.status;
+    // Copied: setStatusCondition updates the condition in place.
+    const before = { ...conditions.findStatusCondition(this.status.conditions as Condition[], type) };
     conditions.setStatusCondition(this.status.conditions as Condition[], { type, status, reason, message, observedGeneration: this.generation });
-    return before !== status;
+    return before.status !== status || before.reason !== reason || before.message !== message;
   }
 
   removeCondition(type: string): void {
