@@ -196,7 +196,6 @@ const datacenterConditionSchema = () =>
     lastTransitionTime: Type.Optional(dateTime()),
   });
 
-
 const status = () =>
   Type.Object(
     {
