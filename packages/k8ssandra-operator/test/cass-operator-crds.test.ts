@@ -204,7 +204,7 @@ async function rejection(promise: Promise<unknown>): Promise<string> {
   throw new Error("the API server accepted it");
 }
 
-describe("the shipped cass-operator CRDs against cass-operator's own", () => {
+describe(`the shipped cass-operator CRDs, ${reference ? `against cass-operator's own in ${reference}` : "alone (cass-operator's own are not available)"}`, () => {
   let clusters: TestCluster[] = [];
   /** The shipped CRDs' server first; cass-operator's second when the reference is available. */
   let clients: RestClient[] = [];
