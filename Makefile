@@ -31,9 +31,10 @@ typecheck: deps
 build: deps
 	$(RUN) npm run build
 
-## demo: the main job on three local clusters
+## demo: the main job on three local clusters (DEMO_ARGS=--exit-when-ready stops once the K8ssandraCluster is Ready)
+DEMO_ARGS ?=
 demo: deps envtest
-	$(RUN) npm run demo
+	$(RUN) npm run --silent demo -- $(DEMO_ARGS)
 
 bench: deps envtest
 	$(RUN) npm run bench

@@ -11,11 +11,8 @@ const { values } = parseArgs({
     "ready-delay-ms": { type: "string", default: "3000" },
   },
 });
-const sharedCrds = process.env.OPERATOR_TS_SHARED_CRDS ?? join(root, "..", "shared", "crds");
-
 try {
   await runDemo({
-    cassOperatorCRDs: join(sharedCrds, "cass-operator"),
     workDir: join(root, ".envtest"),
     readyDelayMs: Number(values["ready-delay-ms"]),
     exitWhenReady: values["exit-when-ready"],

@@ -67,7 +67,7 @@ describe("cass-operator's topology, as the simulator reproduces it", () => {
   });
 });
 
-describe("cass-operator simulator on a real API server with the real cass-operator CRD", () => {
+describe("cass-operator simulator on a real API server with the CassandraDatacenter CRD", () => {
   const namespace = "default";
   let cluster: TestCluster;
   let mgr: Manager;

@@ -1,11 +1,15 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, isForbidden, isNotFound } from "../src/client/errors.ts";
 import { RestTransport } from "../src/client/transport.ts";
-import { startClusters, type TestCluster } from "../src/envtest/index.ts";
+import { ensureAssets, startClusters, TestCluster, type TestClusterOptions } from "../src/envtest/index.ts";
 import { eventually } from "../../../test/support/eventually.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
 
@@ -68,7 +72,7 @@ describe("envtest: several real clusters", () => {
     expect(isNotFound(missing)).toBe(true);
   });
 
-  it("validates CassandraDatacenters with the real cass-operator schema", async () => {
+  it("validates CassandraDatacenters with the installed CRD's schema (cass-operator's own when present)", async () => {
     const valid = dc("dc1", {
       clusterName: "demo",
       serverType: "cassandra",
@@ -177,6 +181,85 @@ describe("envtest: a paused API server", () => {
     await c.stop();
     expect(pids.filter(processAlive)).toEqual([]);
   });
+});
+
+/** The processes whose command line names a folder of this cluster (etcd's data, the API server's certificates). */
+function processesOf(name: string): Map<number, number[]> {
+  const marker = `operator-ts-envtest-${name}-`;
+  const found = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    if (!cmdline.includes(marker)) continue;
+    found.set(Number(entry), [...cmdline.matchAll(/(?:--secure-port=|127\.0\.0\.1:)(\d+)/g)].map((m) => Number(m[1])));
+  }
+  return found;
+}
+
+describe("envtest: a start that fails after etcd and kube-apiserver were launched", () => {
+  let scratch: string;
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), "envtest-bad-crd-"));
+    // No type at the top of the schema: the API server turns the CRD down (not structural).
+    await writeFile(join(scratch, "bad.yaml"), `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: { plural: gadgets, singular: gadget, kind: Gadget, listKind: GadgetList }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          properties:
+            spec: { type: object }
+`);
+  });
+  afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+  const cases: [string, (assets: Awaited<ReturnType<typeof ensureAssets>>) => [TestClusterOptions, typeof assets], RegExp][] = [
+    ["a CRD path that does not exist", (a) => [{ crds: ["/nonexistent/operator-ts-crds"] }, a], /ENOENT/],
+    ["an invalid CRD", (a) => [{ crds: [join(scratch, "bad.yaml")] }, a], /gadgets\.example\.com|Invalid|type/],
+    ["a controller manager whose binary is missing", (a) => [{ controllerManager: true }, { ...a, kubeControllerManager: undefined }], /kube-controller-manager binary/],
+  ];
+  for (const [what, setup, message] of cases) {
+    it(`stops them, removes their folder and frees their ports: ${what}`, async () => {
+      const name = `fails-${Math.random().toString(36).slice(2, 8)}`;
+      const [options, assets] = setup(await ensureAssets({ withControllerManager: true }));
+      let settled = false;
+      const start = TestCluster.start({ ...options, name }, assets).finally(() => (settled = true));
+      start.catch(() => {});
+      // Watch the processes while the start runs: they are up for seconds before the failure comes.
+      const seen = new Map<number, number[]>();
+      while (!settled) {
+        for (const [pid, ports] of processesOf(name)) seen.set(pid, ports);
+        await delay(20);
+      }
+      const err = await start.then(() => new Error("the start succeeded"), (e: unknown) => e as Error);
+      expect(err.message).toMatch(/did not start/);
+      expect(err.message).toMatch(message);
+
+      expect(seen.size).toBeGreaterThanOrEqual(2);
+      expect([...seen.keys()].filter(processAlive)).toEqual([]);
+      expect(processesOf(name).size).toBe(0);
+      const ports = [...new Set([...seen.values()].flat())];
+      expect(ports.length).toBeGreaterThanOrEqual(3);
+      for (const port of ports) {
+        expect(await portOpen(port)).toBe(false);
+        expect(existsSync(join(tmpdir(), "operator-ts-ports", String(port)))).toBe(false);
+      }
+      expect(readdirSync(tmpdir()).filter((d) => d.startsWith(`operator-ts-envtest-${name}-`))).toEqual([]);
+    });
+  }
 });
 
 describe("envtest: a killed test process", () => {

@@ -24,6 +24,42 @@ export function looseList<T>(description: string) {
   });
 }
 
+/** A string in the CRD, with the values its owner uses offered to TypeScript (any other string still passes). */
+export const openString = <T extends string>(options: { description?: string } = {}) =>
+  Type.Unsafe<T | (string & {})>({ type: "string", ...options });
+
+/** An RFC 3339 time, as metav1.Time is written. */
+export const dateTime = (description?: string) => Type.String({ format: "date-time", ...(description ? { description } : {}) });
+
+/** core/v1 ObjectReference, as controller-gen describes it; atomic, as its Go type is marked. */
+export const objectReference = (description: string) =>
+  Type.Object(
+    {
+      apiVersion: Type.Optional(Type.String({ description: "API version of the referent." })),
+      fieldPath: Type.Optional(
+        Type.String({
+          description:
+            'If referring to a piece of an object instead of an entire object, this string\nshould contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2].\nFor example, if the object reference is to a container within a pod, this would take on a value like:\n"spec.containers{name}" (where "name" refers to the name of the container that triggered\nthe event) or if no container name is specified "spec.containers[2]" (container with\nindex 2 in this pod). This syntax is chosen only to have some well-defined way of\nreferencing a part of an object.',
+        }),
+      ),
+      kind: Type.Optional(
+        Type.String({ description: "Kind of the referent.\nMore info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds" }),
+      ),
+      name: Type.Optional(Type.String({ description: "Name of the referent.\nMore info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names" })),
+      namespace: Type.Optional(
+        Type.String({ description: "Namespace of the referent.\nMore info: https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/" }),
+      ),
+      resourceVersion: Type.Optional(
+        Type.String({
+          description:
+            "Specific resourceVersion to which this reference is made, if any.\nMore info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#concurrency-control-and-consistency",
+        }),
+      ),
+      uid: Type.Optional(Type.String({ description: "UID of the referent.\nMore info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#uids" })),
+    },
+    { description, "x-kubernetes-map-type": "atomic" },
+  );
+
 export const stringMap = (description: string) => Type.Record(Type.String(), Type.String(), { description });
 
 export const resources = () =>

@@ -17,7 +17,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const SAMPLE = resolve(here, "../../config/samples/k8ssandracluster-2dc.yaml");
 
 export interface DemoOptions {
-  cassOperatorCRDs: string;
   /** Where the kubeconfigs and the operator's log go. */
   workDir: string;
   /** How long the simulated cass-operator keeps each datacenter Updating; default 3 s, so the order is visible. */
@@ -84,7 +83,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    env = await startLocalEnvironment({ cassOperatorCRDs: options.cassOperatorCRDs, readyDelayMs: options.readyDelayMs ?? 3000, logger, progress: say });
+    env = await startLocalEnvironment({ readyDelayMs: options.readyDelayMs ?? 3000, logger, progress: say });
     for (const c of [env.controlPlane, ...env.dataPlanes]) {
       const file = join(options.workDir, `${c.name}.kubeconfig`);
       await writeFile(file, c.kubeconfigYaml, { mode: 0o600 });

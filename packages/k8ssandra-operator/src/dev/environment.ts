@@ -15,12 +15,14 @@ import { applyManifests, registerDataPlane } from "./register.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const OPERATOR_CRDS = resolve(here, "../../config/crd");
+/** The CRDs of the cass-operator kinds the operator writes, generated from its own types, for clusters without cass-operator. */
+export const CASS_OPERATOR_CRDS = resolve(here, "../../config/cass-operator-crd");
 const RBAC = resolve(here, "../../config/rbac");
 export const OPERATOR_NAMESPACE = "k8ssandra-operator";
 
 export interface EnvironmentOptions {
-  /** Folder with cass-operator's CRDs (CassandraDatacenter, CassandraTask). */
-  cassOperatorCRDs: string;
+  /** Files or folders with the CassandraDatacenter and CassandraTask CRDs; default the shipped CASS_OPERATOR_CRDS. */
+  cassOperatorCRDs?: string;
   /** Names of the control plane and the data planes; default control-plane, east, west. */
   names?: { controlPlane: string; dataPlanes: string[] };
   /** How long the simulated cass-operator keeps a datacenter Updating; default 0. */
@@ -90,9 +92,9 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
     await stopClusters(clusters);
   };
   try {
-    say("installing CRDs: K8ssandra's everywhere, cass-operator's in the data planes");
+    say("installing CRDs: K8ssandra's everywhere, cass-operator's kinds in the data planes");
     await controlPlane.installCRDs([OPERATOR_CRDS]);
-    await Promise.all(dataPlanes.map((c) => c.installCRDs([OPERATOR_CRDS, options.cassOperatorCRDs])));
+    await Promise.all(dataPlanes.map((c) => c.installCRDs([OPERATOR_CRDS, options.cassOperatorCRDs ?? CASS_OPERATOR_CRDS])));
     await Promise.all(clusters.map((c) => ensureNamespace(c.kubeconfig, OPERATOR_NAMESPACE)));
     const identity = async (c: TestCluster, mode: "control-plane" | "data-plane"): Promise<KubeConfig> => {
       if (!options.asServiceAccount) return c.kubeconfig;

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
@@ -82,17 +82,53 @@ export class TestCluster {
     this.adminToken = parts.adminToken;
   }
 
+  /**
+   * Starts the cluster. Whatever fails on the way, after the processes were launched included (a CRD that does not
+   * install, a missing binary), everything started so far is stopped, the folder removed and the ports released
+   * before the error is thrown.
+   */
   static async start(options: TestClusterOptions = {}, assets?: Assets): Promise<TestCluster> {
     const name = options.name ?? `cluster-${randomBytes(3).toString("hex")}`;
     const resolved =
       assets ?? (await ensureAssets({ ...options.assets, withControllerManager: options.controllerManager }));
     const dir = await mkdtemp(join(tmpdir(), `operator-ts-envtest-${name}-`));
     reaper.watchDir(dir);
-    const claims = await Promise.all([claimPort(), claimPort(), claimPort()]);
-    for (const c of claims) reaper.watchFile(c.file);
+    const claims: PortClaim[] = [];
+    // Newest first, so that each goes before what it depends on (the controller manager, the API server, etcd).
+    const launched: ManagedProcess[] = [];
+    const launch = (p: ManagedProcess) => {
+      launched.unshift(p);
+      p.start();
+    };
+    let cluster: TestCluster | undefined;
+    try {
+      cluster = await TestCluster.launch(name, dir, options, resolved, claims, launch);
+      if (options.crds?.length) await cluster.installCRDs(options.crds);
+      return cluster;
+    } catch (err) {
+      // The servers' logs tell why they did not come up; once they were up (a CRD failed) they only add noise.
+      const tails = cluster ? [] : await Promise.all(launched.map(async (p) => `--- ${basename(p.logFile)} ---\n${await p.logTail()}`));
+      for (const p of launched) await p.stop(1000);
+      await removeDir(dir);
+      releaseClaims(claims);
+      throw new Error([`test cluster ${name} did not start: ${(err as Error).message}`, ...tails].join("\n"), { cause: err });
+    }
+  }
+
+  private static async launch(
+    name: string,
+    dir: string,
+    options: TestClusterOptions,
+    resolved: Assets,
+    claims: PortClaim[],
+    launch: (p: ManagedProcess) => void,
+  ): Promise<TestCluster> {
+    for (const c of await Promise.all([claimPort(), claimPort(), claimPort()])) {
+      claims.push(c);
+      reaper.watchFile(c.file);
+    }
     const [apiPort, etcdPort, peerPort] = claims.map((c) => c.port) as [number, number, number];
     const ports = { apiServer: apiPort, etcdClient: etcdPort, etcdPeer: peerPort };
-
     const adminToken = randomBytes(24).toString("hex");
     const { publicKey, privateKey } = generateKeyPairSync("rsa", {
       modulusLength: 2048,
@@ -148,30 +184,18 @@ export class TestCluster {
     );
     const server = `https://127.0.0.1:${apiPort}`;
     const timeout = options.startTimeoutMs ?? 60_000;
-    const cleanupOnFailure = async (err: unknown): Promise<never> => {
-      const logs = `--- etcd.log ---\n${await etcd.logTail()}\n--- kube-apiserver.log ---\n${await apiServer.logTail()}`;
-      await Promise.all([apiServer.stop(1000), etcd.stop(1000)]);
-      await removeDir(dir);
-      for (const c of claims) c.release();
-      throw new Error(`test cluster ${name} did not start: ${(err as Error).message}\n${logs}`);
-    };
-
     let caPem = "";
-    try {
-      etcd.start();
-      await waitUntil(timeout, [etcd], async () => (await plainGet(`${etcdUrl}/health`)) === 200, "etcd healthy");
-      apiServer.start();
-      await waitUntil(timeout, [etcd, apiServer], async () => {
-        caPem = await readFile(join(dir, "certs", "apiserver.crt"), "utf8").catch(() => "");
-        if (!caPem) return false;
-        return (await tlsGet(server, "/readyz", caPem, adminToken)) === 200;
-      }, "kube-apiserver ready");
-      // Namespace "default" is made by a controller inside the API server shortly after /readyz turns green.
-      await waitUntil(timeout, [apiServer], async () =>
-        (await tlsGet(server, "/api/v1/namespaces/default", caPem, adminToken)) === 200, "namespace default");
-    } catch (err) {
-      return cleanupOnFailure(err);
-    }
+    launch(etcd);
+    await waitUntil(timeout, [etcd], async () => (await plainGet(`${etcdUrl}/health`)) === 200, "etcd healthy");
+    launch(apiServer);
+    await waitUntil(timeout, [etcd, apiServer], async () => {
+      caPem = await readFile(join(dir, "certs", "apiserver.crt"), "utf8").catch(() => "");
+      if (!caPem) return false;
+      return (await tlsGet(server, "/readyz", caPem, adminToken)) === 200;
+    }, "kube-apiserver ready");
+    // Namespace "default" is made by a controller inside the API server shortly after /readyz turns green.
+    await waitUntil(timeout, [apiServer], async () =>
+      (await tlsGet(server, "/api/v1/namespaces/default", caPem, adminToken)) === 200, "namespace default");
 
     const kubeconfig = new KubeConfig();
     kubeconfig.loadFromOptions({
@@ -199,10 +223,10 @@ export class TestCluster {
         ],
         join(dir, "kube-controller-manager.log"),
       );
-      controllerManager.start();
+      launch(controllerManager);
     }
 
-    const cluster = new TestCluster({
+    return new TestCluster({
       name,
       dir,
       server,
@@ -216,15 +240,6 @@ export class TestCluster {
       caPem,
       adminToken,
     });
-    if (options.crds?.length) {
-      try {
-        await cluster.installCRDs(options.crds);
-      } catch (err) {
-        await cluster.stop();
-        throw err;
-      }
-    }
-    return cluster;
   }
 
   /** Process ids of everything this cluster runs, for leak checks. */
@@ -299,10 +314,14 @@ export class TestCluster {
     await this.apiServer.stop();
     await this.etcd.stop();
     await removeDir(this.dir);
-    for (const c of this.claims) {
-      c.release();
-      reaper.forgetFile(c.file);
-    }
+    releaseClaims(this.claims);
+  }
+}
+
+function releaseClaims(claims: PortClaim[]): void {
+  for (const c of claims) {
+    c.release();
+    reaper.forgetFile(c.file);
   }
 }
 
