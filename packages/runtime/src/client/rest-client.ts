@@ -17,6 +17,7 @@ import {
   type WriteOptions,
 } from "./interfaces.ts";
 import { fieldSelectorOf, formatSelector } from "../labels/index.ts";
+import { fenceError } from "./scope.ts";
 import { type Query, RestTransport } from "./transport.ts";
 
 export interface RestClientOptions {
@@ -100,6 +101,7 @@ export class RestClient implements Client {
   }
 
   async create<T extends KubeObject>(obj: T, options: CreateOptions = {}): Promise<T> {
+    refuseIfFenced();
     const type = typeOf(obj);
     const { path } = await this.locate(type, obj.metadata?.namespace, undefined, "create");
     return withTypeMeta(await this.transport.request<T>("POST", path, { query: this.writeQuery(options), body: obj, signal: options.signal }), type);
@@ -114,11 +116,13 @@ export class RestClient implements Client {
   }
 
   async delete(obj: KubeObject, options: DeleteOptions = {}): Promise<void> {
+    refuseIfFenced();
     const { path } = await this.locate(typeOf(obj), obj.metadata?.namespace, nameOf(obj, "delete"), "delete");
     await this.transport.request("DELETE", path, { body: deleteOptionsBody(options), signal: options.signal });
   }
 
   async deleteAllOf(type: ResourceType, options: DeleteAllOfOptions = {}): Promise<void> {
+    refuseIfFenced();
     const mapping = await this.mapper.mapping(type);
     if (mapping.namespaced && !options.namespace) {
       throw new Error(`deleteAllOf ${type.kind}: the kind is namespaced, so a namespace is needed`);
@@ -131,6 +135,7 @@ export class RestClient implements Client {
   }
 
   private async put<T extends KubeObject>(obj: T, subresource: string | undefined, options: UpdateOptions = {}): Promise<T> {
+    refuseIfFenced();
     const type = typeOf(obj);
     const { path } = await this.locate(type, obj.metadata?.namespace, nameOf(obj, "update"), "update", subresource);
     return withTypeMeta(await this.transport.request<T>("PUT", path, { query: this.writeQuery(options), body: obj, signal: options.signal }), type);
@@ -142,6 +147,7 @@ export class RestClient implements Client {
     subresource: string | undefined,
     options: PatchOptions = {},
   ): Promise<T> {
+    refuseIfFenced();
     const type = typeOf(obj);
     const name = nameOf(obj, "patch");
     const { mapping, path } = await this.locate(type, obj.metadata?.namespace, name, "patch", subresource);
@@ -189,6 +195,12 @@ export class RestClient implements Client {
     }
     return { mapping, path: resourcePath(mapping, mapping.namespaced ? namespace : undefined, name, subresource) };
   }
+}
+
+/** A fenced write fails before anything is asked of the server, discovery included (the transport asks again). */
+function refuseIfFenced(): void {
+  const refused = fenceError();
+  if (refused) throw refused;
 }
 
 function nameOf(obj: KubeObject, verb: string): string {

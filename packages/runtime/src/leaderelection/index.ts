@@ -148,7 +148,8 @@ export class LeaderElector {
         await delay(this.opts.retryPeriodMs, undefined, { signal: stop }).catch(() => {});
         if (signal.aborted || !this.stillLeading()) break;
         const startedAt = performance.now();
-        const remainingMs = this.renewedAt + this.opts.renewDeadlineMs - startedAt;
+        // Whole milliseconds (AbortSignal.timeout takes no fraction), rounded down so as never to outlast the deadline.
+        const remainingMs = Math.max(1, Math.floor(this.renewedAt + this.opts.renewDeadlineMs - startedAt));
         const attempt = await this.tryAcquireOrRenew(AbortSignal.any([stop, AbortSignal.timeout(remainingMs)]), remainingMs);
         if (attempt.ok) {
           // Not revived if it was lost while the attempt ran: a lost elector stays lost.
@@ -176,7 +177,7 @@ export class LeaderElector {
 
   /** One GET and at most one write, each aborted with the signal and given at most timeoutMs. */
   private async tryAcquireOrRenew(signal: AbortSignal, timeoutMs: number): Promise<Attempt> {
-    const request = { signal, timeoutMs: Math.max(1, Math.ceil(timeoutMs)) };
+    const request = { signal, timeoutMs };
     const now = new Date();
     const spec: Lease["spec"] = {
       holderIdentity: this.identity,
