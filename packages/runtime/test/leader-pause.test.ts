@@ -6,8 +6,10 @@ import type { WatchEvent } from "../src/client/index.ts";
 import { startCluster, type TestCluster } from "../src/envtest/index.ts";
 import { eventually } from "../../../test/support/eventually.ts";
 
-// Short, so that the test takes seconds; the algorithm is the same with controller-runtime's 15 s / 10 s / 2 s.
-const timing = { leaseDurationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 500 };
+// Short, so that the test takes seconds; the algorithm is the same with controller-runtime's 15 s / 10 s / 2 s, which
+// LEADER_PAUSE_TIMING=15000,10000,2000 selects to measure the figures with them.
+const [leaseDurationMs, renewDeadlineMs, retryPeriodMs] = (process.env.LEADER_PAUSE_TIMING ?? "4000,3000,500").split(",").map(Number) as [number, number, number];
+const timing = { leaseDurationMs, renewDeadlineMs, retryPeriodMs };
 const NAMESPACE = "pause";
 const ITEMS = 4;
 
