@@ -58,7 +58,7 @@ export * as controllerutil from "./controllerutil/index.ts";
 
 // Running: manager, leader election, observability
 export { HttpServerRunnable, Manager, type ManagerOptions, type Runnable, runnableFunc, setupSignalHandler } from "./manager/index.ts";
-export { type LeaderElectionOptions, LeaderElector } from "./leaderelection/index.ts";
+export { LeaderElectionLostError, type LeaderElectionOptions, LeaderElector } from "./leaderelection/index.ts";
 export { EventBroadcaster, type EventRecorder, type EventType } from "./recorder/index.ts";
 export * as metrics from "./metrics/index.ts";
 export * as healthz from "./healthz/index.ts";

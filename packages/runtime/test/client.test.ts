@@ -23,6 +23,7 @@ import {
 } from "../src/client/index.ts";
 import { startCluster, type TestCluster } from "../src/envtest/index.ts";
 import { FakeClientBuilder } from "../src/fake/index.ts";
+import { kubeconfigThrough, LoopbackProxy } from "./support/cache-proxy.ts";
 
 interface Widget extends KubeObject {
   spec?: { size?: number; color?: string };
@@ -325,6 +326,50 @@ describe("RestClient on a real API server", () => {
     await client.deleteAllOf(ClusterRole, { labelSelector: "sweep=yes" });
     const roles = await client.list(ClusterRole, { labelSelector: "sweep" });
     expect(roles.items.map((r) => r.metadata?.name)).toEqual(["cr-keep"]);
+  });
+
+  it("takes a signal on every call: an aborted one fails the call, sends nothing, and rejects with its reason", async () => {
+    const existing = await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "signalled", namespace: "default" }, data: { a: "1" } });
+    const stopped = new AbortController();
+    const reason = new Error("stopped by the test");
+    stopped.abort(reason);
+    const signal = stopped.signal;
+    const key = { namespace: "default", name: "signalled" };
+    const fresh: ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "never-created", namespace: "default" } };
+    const calls: [string, () => Promise<unknown>][] = [
+      ["get", () => client.get(ConfigMap, key, { signal })],
+      ["list", () => client.list(ConfigMap, { namespace: "default", signal })],
+      ["create", () => client.create(fresh, { signal })],
+      ["update", () => client.update({ ...existing, data: { a: "2" } }, { signal })],
+      ["patch", () => client.patch(existing, Patch.merge({ data: { a: "3" } }), { signal })],
+      ["delete", () => client.delete(existing, { signal })],
+      ["deleteAllOf", () => client.deleteAllOf(ConfigMap, { namespace: "default", signal })],
+      ["status().update", () => client.status().update({ ...existing }, { signal })],
+      ["status().patch", () => client.status().patch(existing, Patch.merge({}), { signal })],
+    ];
+    for (const [name, call] of calls) expect(await call().then(() => `${name} succeeded`, (err: unknown) => err), name).toBe(reason);
+    expect((await client.get(ConfigMap, key)).data).toEqual({ a: "1" });
+    await expect(client.get(ConfigMap, { namespace: "default", name: "never-created" })).rejects.toSatisfy(isNotFound);
+    const cached = newClient({ reader: client, writer: client });
+    await expect(cached.get(ConfigMap, key, { signal })).rejects.toBe(reason);
+  });
+
+  it("abandons a write in flight when its signal aborts, without waiting for the request timeout", async () => {
+    const proxy = await LoopbackProxy.start(cluster.ports.apiServer);
+    const through = await RestClient.fromKubeConfig(kubeconfigThrough(cluster.kubeconfig, proxy.port));
+    try {
+      await through.get(ConfigMap, { namespace: "default", name: "signalled" });
+      proxy.silence();
+      const stop = new AbortController();
+      const writing = through.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "in-flight", namespace: "default" } }, { signal: stop.signal });
+      const outcome = writing.then(() => "written", (err: unknown) => err);
+      const reason = new Error("manager stopping");
+      stop.abort(reason);
+      expect(await outcome).toBe(reason);
+    } finally {
+      await through.close();
+      await proxy.close();
+    }
   });
 
   it("throws NoKindMatchError for kinds the server does not serve", async () => {

@@ -107,6 +107,31 @@ describe("FakeClient", () => {
     await expect(client.get(ConfigMap, { name: "taken" })).rejects.toThrow(/namespaced/);
   });
 
+  it("takes a signal on every call, as the real client does: an aborted one rejects with its reason and changes nothing", async () => {
+    const client = widgets();
+    const live = await client.create(widget("w1", { size: 1 }));
+    const open = new AbortController().signal;
+    expect((await client.get(Widget, key("w1"), { signal: open })).spec).toEqual({ size: 1 });
+    const stopped = new AbortController();
+    const reason = new Error("stopped");
+    stopped.abort(reason);
+    const signal = stopped.signal;
+    const outcomes = await Promise.all([
+      fail(client.get(Widget, key("w1"), { signal })),
+      fail(client.list(Widget, { namespace: "default", signal })),
+      fail(client.create(widget("w2"), { signal })),
+      fail(client.update({ ...live, spec: { size: 2 } }, { signal })),
+      fail(client.patch(live, Patch.merge({ spec: { size: 3 } }), { signal })),
+      fail(client.delete(live, { signal })),
+      fail(client.deleteAllOf(Widget, { namespace: "default", signal })),
+      fail(client.status().update({ ...live, status: { phase: "x" } }, { signal })),
+      fail(client.status().patch(live, Patch.merge({ status: { phase: "y" } }), { signal })),
+    ]);
+    expect(outcomes.every((o) => o === reason)).toBe(true);
+    expect(await client.get(Widget, key("w1"))).toEqual(live);
+    expect((await client.list(Widget)).items).toHaveLength(1);
+  });
+
   it("throws NoKindMatchError for kinds nobody registered", async () => {
     const client = new FakeClientBuilder().build();
     expect(isNoMatch(await fail(client.get(Widget, key("w"))))).toBe(true);

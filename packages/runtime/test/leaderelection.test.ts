@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Lease, Manager, metrics, RestClient, runnableFunc } from "../src/index.ts";
+import { ConfigMap, Lease, LeaderElectionLostError, LeaderElector, log, Manager, metrics, RestClient, RestTransport, runnableFunc } from "../src/index.ts";
 import { startCluster, type TestCluster } from "../src/envtest/index.ts";
 import { eventually } from "../../../test/support/eventually.ts";
+import { recordLogs } from "../../../test/support/logs.ts";
+import { kubeconfigThrough, LoopbackProxy } from "./support/cache-proxy.ts";
 
 // Short timings keep the test quick; the algorithm is the same with controller-runtime's 15 s / 10 s / 2 s defaults.
 const timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
@@ -86,5 +88,118 @@ describe("leader election on a Lease", () => {
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(timing.leaseDurationMs - timing.retryPeriodMs);
     b.stop.abort();
     await b.running;
+  });
+});
+
+describe("leader election: a lease that cannot be renewed", () => {
+  let cluster: TestCluster;
+  let admin: RestClient;
+  // Longer than the test's timings: what bounds an attempt must be the renew deadline, not the request timeout.
+  const requestTimeoutMs = 30_000;
+  const slow = { leaseDurationMs: 6000, renewDeadlineMs: 4000, retryPeriodMs: 1000 };
+
+  beforeAll(async () => {
+    cluster = await startCluster({ name: "leader-renew" });
+    admin = await RestClient.fromKubeConfig(cluster.kubeconfig);
+  });
+
+  afterAll(async () => {
+    await admin?.close();
+    await cluster?.stop();
+  });
+
+  const renewed = async (id: string) => {
+    const lease = await admin.get(Lease, { namespace: "default", name: id });
+    return lease.spec?.renewTime !== lease.spec?.acquireTime;
+  };
+
+  it("abandons a renewal against an API server that stopped answering at the renew deadline, request included", async () => {
+    const proxy = await LoopbackProxy.start(cluster.ports.apiServer);
+    const transport = await RestTransport.fromKubeConfig(kubeconfigThrough(cluster.kubeconfig, proxy.port), { connections: 1, requestTimeoutMs });
+    try {
+      const { logger, lines } = recordLogs("info");
+      const elector = new LeaderElector(transport, { id: "silent-server", namespace: "default", identity: "renewer", log: logger, ...slow });
+      expect(await elector.acquire(AbortSignal.timeout(30_000))).toBe(true);
+      const renewing = elector.renewUntil(new AbortController().signal).then(() => undefined, (err: unknown) => err);
+      await eventually(() => renewed("silent-server"), "a first renewal");
+      proxy.silence();
+      const silencedAt = performance.now();
+      const err = await renewing;
+      const lostAfterMs = performance.now() - silencedAt;
+      const lostAtWallMs = Date.now();
+      expect(err).toBeInstanceOf(LeaderElectionLostError);
+      expect(elector.lost.aborted).toBe(true);
+      expect(elector.isLeader()).toBe(false);
+      // Leadership ends renewDeadline after the last renewal began, which was at most a retry period (and an attempt)
+      // before the silence; generous upper bound for a loaded machine, still far below the 30 s request timeout.
+      expect(lostAfterMs).toBeGreaterThan(slow.renewDeadlineMs - slow.retryPeriodMs - 1000);
+      expect(lostAfterMs).toBeLessThan(slow.renewDeadlineMs + 3000);
+      // The request in flight was aborted at the deadline, not left to its 30 s timeout: the attempt logged the abort
+      // as it gave up, just as leadership ended (HTTP/2 resets the stream; the connection may stay open).
+      const aborted = lines.map((l) => JSON.parse(l) as { msg: string; err?: string; time: number }).filter((l) => /error (retrieving|updating) lease/.test(l.msg) && /abort/i.test(l.err ?? ""));
+      expect(aborted.length).toBeGreaterThanOrEqual(1);
+      expect(Math.abs(aborted.at(-1)!.time - lostAtWallMs)).toBeLessThan(1000);
+      console.log(`renewal against a silent API server abandoned ${Math.round(lostAfterMs)} ms after the silence (renew deadline ${slow.renewDeadlineMs} ms)`);
+    } finally {
+      await transport.destroy();
+      await proxy.close();
+    }
+  });
+
+  it("a leader that finds another holder on the Lease stops at its next renewal, without waiting for the deadline", async () => {
+    const transport = await RestTransport.fromKubeConfig(cluster.kubeconfig);
+    try {
+      const elector = new LeaderElector(transport, { id: "usurped", namespace: "default", identity: "deposed", log: log.getLogger(), ...slow });
+      expect(await elector.acquire(AbortSignal.timeout(30_000))).toBe(true);
+      const renewing = elector.renewUntil(new AbortController().signal).then(() => undefined, (err: unknown) => err);
+      const lease = await admin.get(Lease, { namespace: "default", name: "usurped" });
+      await admin.update({ ...lease, spec: { ...lease.spec, holderIdentity: "usurper" } });
+      const usurpedAt = performance.now();
+      const err = await renewing;
+      expect(err).toBeInstanceOf(LeaderElectionLostError);
+      expect((err as Error).message).toContain("held by usurper");
+      expect(performance.now() - usurpedAt).toBeLessThan(slow.renewDeadlineMs);
+    } finally {
+      await transport.destroy();
+    }
+  });
+
+  it("a manager that loses the lease stops its leader-only work at once, fences its writes, and skips the graceful drain", async () => {
+    const proxy = await LoopbackProxy.start(cluster.ports.apiServer);
+    const mgr = await Manager.create({
+      kubeconfig: kubeconfigThrough(cluster.kubeconfig, proxy.port),
+      leaderElection: true,
+      leaderElectionID: "no-drain",
+      leaderElectionNamespace: "default",
+      leaderElectionIdentity: "stubborn",
+      gracefulShutdownTimeoutMs: 60_000,
+      ...slow,
+    });
+    let abortedWith: unknown;
+    let lateWrite: Promise<unknown> | undefined;
+    await mgr.add(runnableFunc(async (signal) => {
+      await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+      abortedWith = signal.reason;
+      // Leader-only work that goes on after being told to stop: its write is refused here, never sent.
+      lateWrite = mgr.client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { namespace: "default", name: "late" } }).then(() => "written", (err: unknown) => err);
+      await new Promise(() => {}); // and never returns: nothing waits for it
+    }));
+    const running = mgr.start().then(() => undefined, (err: unknown) => err);
+    try {
+      await mgr.elected();
+      await eventually(() => renewed("no-drain"), "a first renewal");
+      proxy.silence();
+      const silencedAt = performance.now();
+      const err = await running;
+      const stoppedAfterMs = performance.now() - silencedAt;
+      expect(err).toBeInstanceOf(LeaderElectionLostError);
+      expect(abortedWith).toBe(err);
+      expect(await lateWrite).toBeInstanceOf(LeaderElectionLostError);
+      // No graceful drain: start() returned with the runnable still running, well before the 60 s shutdown timeout.
+      expect(stoppedAfterMs).toBeLessThan(slow.renewDeadlineMs + 3000);
+      await expect(admin.get(ConfigMap, { namespace: "default", name: "late" })).rejects.toThrow(/not found/);
+    } finally {
+      await proxy.close();
+    }
   });
 });

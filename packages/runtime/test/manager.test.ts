@@ -111,6 +111,37 @@ describe("Manager on real API servers", () => {
     expect(finished).toBe(true);
   });
 
+  it("gives a reconcile's writes its signal: once the manager stops, a write that passes none is abandoned", async () => {
+    const mgr = await Manager.create({ kubeconfig: home.kubeconfig });
+    let entered!: () => void;
+    const inReconcile = new Promise<void>((resolve) => (entered = resolve));
+    let lateWrite: unknown;
+    let lateRead: unknown;
+    await controllerManagedBy(mgr)
+      .for(ConfigMap)
+      .named("late-writer")
+      .withEventFilter({ create: (e) => e.object.metadata?.name === "late-writer-trigger" })
+      .complete(async (req, signal) => {
+        entered();
+        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+        lateWrite = await mgr.client.create(cm("late-writer-output")).then(() => "written", (err: unknown) => err);
+        // Reads are not tied to it (an informer started from a reconcile outlives it).
+        lateRead = await mgr.apiReader.get(ConfigMap, req).then(() => "read", (err: unknown) => err);
+      });
+    const stop = new AbortController();
+    const running = mgr.start(stop.signal);
+    await mgr.client.create(cm("late-writer-trigger"));
+    await inReconcile;
+    const reason = new Error("stopping for the test");
+    stop.abort(reason);
+    await running;
+    expect((lateWrite as Error).name).toBe("AbortError");
+    expect(lateRead).toBe("read");
+    const reader = await Cluster.create(home.kubeconfig);
+    await expect(reader.apiReader.get(ConfigMap, { namespace: "default", name: "late-writer-output" })).rejects.toThrow(/not found/);
+    await reader.transport.destroy();
+  });
+
   it("serves metrics and probes over HTTP", async () => {
     const mgr = await Manager.create({
       kubeconfig: home.kubeconfig,

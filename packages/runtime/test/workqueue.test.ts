@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { registry } from "../src/metrics/registry.ts";
 import {
   FakeClock,
+  MAX_TIMER_DELAY_MS,
   Queue,
   RateLimitingQueue,
   bucketRateLimiter,
@@ -9,7 +10,18 @@ import {
   exponentialFailureRateLimiter,
   fastSlowRateLimiter,
   maxOfRateLimiter,
+  realClock,
+  type TimerHandle,
 } from "../src/workqueue/index.ts";
+
+/** A FakeClock that remembers every delay asked of it. */
+class RecordingClock extends FakeClock {
+  readonly delays: number[] = [];
+  override setTimeout(fn: () => void, ms: number): TimerHandle {
+    this.delays.push(ms);
+    return super.setTimeout(fn, ms);
+  }
+}
 
 // Generous: these tests share the machine with API servers; a condition that never holds still fails.
 const poll = <T>(fn: () => T) => expect.poll(fn, { timeout: 15_000, interval: 5 });
@@ -131,6 +143,39 @@ describe("DelayingQueue (addAfter)", () => {
     clock.step(20);
     expect(q.len()).toBe(4);
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it("waits out a requeueAfter past Node's timer limit (2^31 ms, ~25 days) in a few timers, not one a millisecond", () => {
+    const clock = new RecordingClock();
+    const q = new RateLimitingQueue<string>({ clock });
+    const month = 30 * 24 * 3600_000;
+    q.addAfter("renew-certificate", month);
+    q.addAfter("soon", 2 ** 31);
+    // Node turns a longer timer into 1 ms: no timer may ask for more than it takes.
+    expect(clock.delays.every((ms) => ms > 0 && ms <= MAX_TIMER_DELAY_MS)).toBe(true);
+    clock.step(2 ** 31 - 1);
+    expect(q.len()).toBe(0);
+    clock.step(1);
+    expect(q.len()).toBe(1);
+    clock.step(month - 2 ** 31 - 1);
+    expect(q.len()).toBe(1);
+    clock.step(1);
+    expect(q.len()).toBe(2);
+    expect(clock.delays.every((ms) => ms > 0 && ms <= MAX_TIMER_DELAY_MS)).toBe(true);
+    // One timer per 24.8-day step and per item becoming ready: a handful for the month, none left.
+    expect(clock.delays.length).toBeLessThanOrEqual(4);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it("the real clock never hands Node a delay it would turn into 1 ms", () => {
+    const spy = vi.spyOn(globalThis, "setTimeout");
+    try {
+      const handle = realClock.setTimeout(() => {}, 40 * 24 * 3600_000);
+      realClock.clearTimeout(handle);
+      expect(spy.mock.calls.at(-1)?.[1]).toBe(MAX_TIMER_DELAY_MS);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("an earlier addAfter of the same key wins; a later one does not postpone it", async () => {

@@ -6,6 +6,7 @@ import type {
   CreateOptions,
   DeleteAllOfOptions,
   DeleteOptions,
+  GetOptions,
   ListOptions,
   Patch,
   PatchOptions,
@@ -64,8 +65,8 @@ export class CachedClient implements Client {
     return this.cacheUnstructured || !isUnstructuredType(type);
   }
 
-  get<T extends KubeObject>(type: ResourceType<T>, key: ObjectKey): Promise<T> {
-    return (this.isCached(type) ? this.reader : this.writer).get(type, key);
+  get<T extends KubeObject>(type: ResourceType<T>, key: ObjectKey, options?: GetOptions): Promise<T> {
+    return (this.isCached(type) ? this.reader : this.writer).get(type, key, options);
   }
 
   list<T extends KubeObject>(type: ResourceType<T>, options?: ListOptions): Promise<ObjectList<T>> {

@@ -1,11 +1,13 @@
 import { isAlreadyExists, isNotFound } from "./errors.ts";
 
 export type {
+  CallOptions,
   Client,
   CreateOptions,
   DeleteAllOfOptions,
   DeleteOptions,
   FieldSelector,
+  GetOptions,
   LabelSelector,
   ListOptions,
   PatchOptions,
@@ -34,6 +36,7 @@ export {
   isTooManyRequests,
   isUnauthorized,
 } from "./errors.ts";
+export { currentRequestScope, fenceError, type RequestScope, withRequestScope } from "./scope.ts";
 export { RestTransport, type Query, type RequestOptions, type WatchEvent } from "./transport.ts";
 export { RestClient, type RestClientOptions, withTypeMeta } from "./rest-client.ts";
 export { CachedClient, type NewClientOptions, isUnstructuredType, newClient, unstructuredType } from "./cached-client.ts";

@@ -5,7 +5,17 @@ import type { FieldSelector, LabelSelector } from "../labels/index.ts";
 
 export type { FieldSelector, LabelSelector };
 
-export interface ListOptions {
+/**
+ * Every call takes a signal, as every Go client call takes a context: aborting it abandons the request. Without one, a
+ * write made inside a reconcile takes the reconcile's signal (see RequestScope).
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export type GetOptions = CallOptions;
+
+export interface ListOptions extends CallOptions {
   namespace?: string;
   labelSelector?: LabelSelector;
   fieldSelector?: FieldSelector;
@@ -16,7 +26,7 @@ export interface ListOptions {
   resourceVersion?: string;
 }
 
-export interface WriteOptions {
+export interface WriteOptions extends CallOptions {
   dryRun?: boolean;
   fieldManager?: string;
 }
@@ -29,7 +39,7 @@ export interface PatchOptions extends WriteOptions {
   force?: boolean;
 }
 
-export interface DeleteOptions {
+export interface DeleteOptions extends CallOptions {
   propagationPolicy?: "Foreground" | "Background" | "Orphan";
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -64,7 +74,7 @@ export const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 
 export interface Reader {
   /** Throws an ApiError that isNotFound() recognises when the object does not exist. */
-  get<T extends KubeObject>(type: ResourceType<T>, key: ObjectKey): Promise<T>;
+  get<T extends KubeObject>(type: ResourceType<T>, key: ObjectKey, options?: GetOptions): Promise<T>;
   list<T extends KubeObject>(type: ResourceType<T>, options?: ListOptions): Promise<ObjectList<T>>;
 }
 

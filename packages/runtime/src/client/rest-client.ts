@@ -7,6 +7,7 @@ import {
   type CreateOptions,
   type DeleteAllOfOptions,
   type DeleteOptions,
+  type GetOptions,
   type ListOptions,
   PATCH_CONTENT_TYPES,
   type Patch,
@@ -16,6 +17,7 @@ import {
   type WriteOptions,
 } from "./interfaces.ts";
 import { fieldSelectorOf, formatSelector } from "../labels/index.ts";
+import { fenceError } from "./scope.ts";
 import { type Query, RestTransport } from "./transport.ts";
 
 export interface RestClientOptions {
@@ -72,9 +74,9 @@ export class RestClient implements Client {
     return this.statusWriter;
   }
 
-  async get<T extends KubeObject>(type: ResourceType<T>, key: ObjectKey): Promise<T> {
+  async get<T extends KubeObject>(type: ResourceType<T>, key: ObjectKey, options: GetOptions = {}): Promise<T> {
     const { path } = await this.locate(type, key.namespace, key.name, "get");
-    return withTypeMeta(await this.transport.request<T>("GET", path), type);
+    return withTypeMeta(await this.transport.request<T>("GET", path, { signal: options.signal }), type);
   }
 
   async list<T extends KubeObject>(type: ResourceType<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
@@ -88,6 +90,7 @@ export class RestClient implements Client {
         continue: options.continue,
         resourceVersion: options.resourceVersion,
       },
+      signal: options.signal,
     });
     return {
       apiVersion: list.apiVersion || type.apiVersion,
@@ -98,9 +101,10 @@ export class RestClient implements Client {
   }
 
   async create<T extends KubeObject>(obj: T, options: CreateOptions = {}): Promise<T> {
+    refuseIfFenced();
     const type = typeOf(obj);
     const { path } = await this.locate(type, obj.metadata?.namespace, undefined, "create");
-    return withTypeMeta(await this.transport.request<T>("POST", path, { query: this.writeQuery(options), body: obj }), type);
+    return withTypeMeta(await this.transport.request<T>("POST", path, { query: this.writeQuery(options), body: obj, signal: options.signal }), type);
   }
 
   update<T extends KubeObject>(obj: T, options: UpdateOptions = {}): Promise<T> {
@@ -112,11 +116,13 @@ export class RestClient implements Client {
   }
 
   async delete(obj: KubeObject, options: DeleteOptions = {}): Promise<void> {
+    refuseIfFenced();
     const { path } = await this.locate(typeOf(obj), obj.metadata?.namespace, nameOf(obj, "delete"), "delete");
-    await this.transport.request("DELETE", path, { body: deleteOptionsBody(options) });
+    await this.transport.request("DELETE", path, { body: deleteOptionsBody(options), signal: options.signal });
   }
 
   async deleteAllOf(type: ResourceType, options: DeleteAllOfOptions = {}): Promise<void> {
+    refuseIfFenced();
     const mapping = await this.mapper.mapping(type);
     if (mapping.namespaced && !options.namespace) {
       throw new Error(`deleteAllOf ${type.kind}: the kind is namespaced, so a namespace is needed`);
@@ -124,13 +130,15 @@ export class RestClient implements Client {
     await this.transport.request("DELETE", resourcePath(mapping, options.namespace), {
       query: { labelSelector: formatSelector(options.labelSelector), fieldSelector: fieldSelectorOf(options) },
       body: deleteOptionsBody(options),
+      signal: options.signal,
     });
   }
 
   private async put<T extends KubeObject>(obj: T, subresource: string | undefined, options: UpdateOptions = {}): Promise<T> {
+    refuseIfFenced();
     const type = typeOf(obj);
     const { path } = await this.locate(type, obj.metadata?.namespace, nameOf(obj, "update"), "update", subresource);
-    return withTypeMeta(await this.transport.request<T>("PUT", path, { query: this.writeQuery(options), body: obj }), type);
+    return withTypeMeta(await this.transport.request<T>("PUT", path, { query: this.writeQuery(options), body: obj, signal: options.signal }), type);
   }
 
   private async sendPatch<T extends KubeObject>(
@@ -139,6 +147,7 @@ export class RestClient implements Client {
     subresource: string | undefined,
     options: PatchOptions = {},
   ): Promise<T> {
+    refuseIfFenced();
     const type = typeOf(obj);
     const name = nameOf(obj, "patch");
     const { mapping, path } = await this.locate(type, obj.metadata?.namespace, name, "patch", subresource);
@@ -164,6 +173,7 @@ export class RestClient implements Client {
       query,
       body: typeof body === "string" ? body : JSON.stringify(body),
       contentType: PATCH_CONTENT_TYPES[patch.type],
+      signal: options.signal,
     });
     return withTypeMeta(result, type);
   }
@@ -185,6 +195,12 @@ export class RestClient implements Client {
     }
     return { mapping, path: resourcePath(mapping, mapping.namespaced ? namespace : undefined, name, subresource) };
   }
+}
+
+/** A fenced write fails before anything is asked of the server, discovery included (the transport asks again). */
+function refuseIfFenced(): void {
+  const refused = fenceError();
+  if (refused) throw refused;
 }
 
 function nameOf(obj: KubeObject, verb: string): string {

@@ -2,6 +2,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, type Dispatcher } from "undici";
 import { restClientRequests } from "../metrics/registry.ts";
 import { ApiError, type Status, toStatus } from "./errors.ts";
+import { currentRequestScope, isWriteMethod } from "./scope.ts";
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -26,6 +27,75 @@ export interface WatchEvent<T = unknown> {
   type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
   object: T;
 }
+
+/** Where requestText hands a write's fence to the interceptor, which asks it again just before the bytes are sent. */
+const FENCE = Symbol("operator-ts.fence");
+
+/**
+ * A write waits in the pool's queue when every connection is busy and is written to a socket later, from an I/O
+ * callback, possibly after the process was paused past its lease: the fence is asked once more at that moment.
+ */
+interface Fenced {
+  fence: () => Error | undefined;
+  refused?: Error;
+}
+
+class FencedHandler implements Dispatcher.DispatchHandler {
+  private readonly inner: Dispatcher.DispatchHandler;
+  private readonly fenced: Fenced;
+
+  constructor(inner: Dispatcher.DispatchHandler, fenced: Fenced) {
+    this.inner = inner;
+    this.fenced = fenced;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    const refused = this.fenced.fence();
+    if (refused) {
+      this.fenced.refused = refused;
+      controller.abort(refused);
+      return;
+    }
+    this.inner.onRequestStart?.(controller, context);
+  }
+
+  onRequestUpgrade(...args: Parameters<NonNullable<Dispatcher.DispatchHandler["onRequestUpgrade"]>>): void {
+    this.inner.onRequestUpgrade?.(...args);
+  }
+
+  onResponseStarted(): void {
+    this.inner.onResponseStarted?.();
+  }
+
+  onResponseStart(...args: Parameters<NonNullable<Dispatcher.DispatchHandler["onResponseStart"]>>): void {
+    this.inner.onResponseStart?.(...args);
+  }
+
+  onResponseData(...args: Parameters<NonNullable<Dispatcher.DispatchHandler["onResponseData"]>>): void {
+    this.inner.onResponseData?.(...args);
+  }
+
+  onResponseEnd(...args: Parameters<NonNullable<Dispatcher.DispatchHandler["onResponseEnd"]>>): void {
+    this.inner.onResponseEnd?.(...args);
+  }
+
+  onResponseError(...args: Parameters<NonNullable<Dispatcher.DispatchHandler["onResponseError"]>>): void {
+    this.inner.onResponseError?.(...args);
+  }
+
+  onBodySent(chunk: Buffer): void {
+    this.inner.onBodySent?.(chunk);
+  }
+
+  onRequestSent(): void {
+    this.inner.onRequestSent?.();
+  }
+}
+
+const fenceInterceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
+  const fenced = (opts as { [FENCE]?: Fenced })[FENCE];
+  return dispatch(opts, fenced ? new FencedHandler(handler, fenced) : handler);
+};
 
 /** Credentials that expire (exec plugins, OIDC, projected token files) are re-read this often. */
 const AUTH_REFRESH_MS = 60_000;
@@ -53,8 +123,8 @@ export class RestTransport {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.server = server.replace(/\/$/, "");
     this.host = new URL(this.server).host;
-    this.makeDispatcher = makeDispatcher;
-    this.dispatcher = makeDispatcher();
+    this.makeDispatcher = () => makeDispatcher().compose(fenceInterceptor);
+    this.dispatcher = this.makeDispatcher();
   }
 
   static async fromKubeConfig(kubeconfig: KubeConfig, options: TransportOptions = {}) {
@@ -129,10 +199,22 @@ export class RestTransport {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  /**
+   * One request. The scope of the work running now (see withRequestScope) applies: its fence may refuse a write, and a
+   * write that passes no signal of its own takes the scope's.
+   */
   async requestText(method: string, path: string, options: RequestOptions = {}, retriedAuth = false): Promise<string> {
+    const scope = currentRequestScope();
+    const write = isWriteMethod(method);
+    // Asked for reads too: whoever finds leadership gone first stops the leader-only work at once.
+    const refused = scope?.fence?.();
+    if (refused && write) throw refused;
+    const signal = options.signal ?? (write ? scope?.signal : undefined);
+    signal?.throwIfAborted();
     let body: string | undefined;
     if (options.body !== undefined) body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
     const headers = await this.headersFor(body === undefined ? undefined : (options.contentType ?? "application/json"));
+    const fenced: Fenced | undefined = write && scope?.fence ? { fence: scope.fence } : undefined;
     let response: Dispatcher.ResponseData;
     try {
       response = await this.dispatcher.request({
@@ -141,13 +223,15 @@ export class RestTransport {
         method: method as Dispatcher.HttpMethod,
         headers,
         body,
-        signal: options.signal ?? null,
+        signal: signal ?? null,
         headersTimeout: options.timeoutMs ?? this.requestTimeoutMs,
         bodyTimeout: options.timeoutMs ?? this.requestTimeoutMs,
+        ...(fenced ? { [FENCE]: fenced } : {}),
       });
     } catch (err) {
       restClientRequests.inc({ code: "<error>", method, host: this.host });
-      if (options.signal?.aborted) throw options.signal.reason ?? err;
+      if (signal?.aborted) throw signal.reason ?? err;
+      if (fenced?.refused) throw fenced.refused;
       throw new ApiError(method, path, 0, { reason: "ConnectionFailed", message: (err as Error).message });
     }
     restClientRequests.inc({ code: String(response.statusCode), method, host: this.host });
@@ -156,7 +240,7 @@ export class RestTransport {
     if (response.statusCode === 401 && !retriedAuth) {
       // The token may have rotated under us (projected service-account tokens, exec plugins): reload once.
       await this.authHeaders(true);
-      return this.requestText(method, path, options, true);
+      return this.requestText(method, path, { ...options, signal }, true);
     }
     throw new ApiError(method, path, response.statusCode, toStatus(response.statusCode, text));
   }

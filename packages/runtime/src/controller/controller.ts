@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { currentRequestScope, type RequestScope, withRequestScope } from "../client/scope.ts";
 import { type Logger, getLogger, withLazyLogger } from "../log/index.ts";
 import type { LeaderElectionRunnable, Runnable } from "../manager/runnable.ts";
 import { type ControllerMetrics, controllerMetrics } from "../metrics/controller.ts";
@@ -140,7 +141,9 @@ export class Controller<Req = Request> implements Runnable, LeaderElectionRunnab
       if (!(await this.waitForSync(gating, run.signal))) return;
       this.state = "running";
       this.log.info({ workerCount: this.workers }, "Starting workers");
-      const workers = Array.from({ length: this.workers }, () => this.worker(run.signal));
+      // The manager's scope for leader-only work (its write fence), as start() was called in it.
+      const scope = currentRequestScope();
+      const workers = Array.from({ length: this.workers }, () => this.worker(run.signal, scope));
       await Promise.all(workers);
       this.log.info("All workers finished");
     } finally {
@@ -185,12 +188,20 @@ export class Controller<Req = Request> implements Runnable, LeaderElectionRunnab
     return true;
   }
 
-  private async worker(signal: AbortSignal): Promise<void> {
+  private async worker(signal: AbortSignal, outer: RequestScope | undefined): Promise<void> {
+    // Writes made by a reconcile that pass no signal of their own take the controller's: abandoned when it stops.
+    const scope: RequestScope = { ...outer, signal };
     for (;;) {
       const req = await this.queue.get();
       if (req === undefined) return;
+      // A worker may be the first thing to run after the process was paused past its lease: it asks before it
+      // reconciles, and finding leadership gone stops the controller (the manager aborts its signal synchronously).
+      if (scope.fence?.()) {
+        this.queue.done(req);
+        return;
+      }
       try {
-        await this.reconcileHandler(req, signal);
+        await withRequestScope(scope, () => this.reconcileHandler(req, signal));
       } catch (err) {
         // Only the controller's own plumbing gets here (logValues, the logger): keep the worker alive and retry.
         this.log.error({ err }, "handling a reconcile request failed");

@@ -7,6 +7,7 @@ import type {
   CreateOptions,
   DeleteAllOfOptions,
   DeleteOptions,
+  GetOptions,
   ListOptions,
   Patch,
   PatchOptions,
@@ -103,7 +104,9 @@ export class FakeClient implements Client {
     return this.statusWriter;
   }
 
-  async get<T extends KubeObject>(type: ResourceType<T>, key: ObjectKey): Promise<T> {
+  // Calls take a signal as the real client does: one already aborted rejects with its reason, as a request would.
+  async get<T extends KubeObject>(type: ResourceType<T>, key: ObjectKey, options: GetOptions = {}): Promise<T> {
+    options.signal?.throwIfAborted();
     const target = await this.target(type, key.namespace, "get", key.name);
     const found = this.bucket(target).get(this.storeKey(target, key.name));
     if (!found) throw newNotFound(target.mapping, key.name, this.request("GET", target, key.name));
@@ -111,6 +114,7 @@ export class FakeClient implements Client {
   }
 
   async list<T extends KubeObject>(type: ResourceType<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
+    options.signal?.throwIfAborted();
     const target = await this.target(type, undefined, "list");
     const items = this.select(target, options, this.request("GET", target));
     const offset = options.continue ? decodeContinue(options.continue, this.request("GET", target)) : 0;
@@ -125,6 +129,7 @@ export class FakeClient implements Client {
   }
 
   async create<T extends KubeObject>(obj: T, options: CreateOptions = {}): Promise<T> {
+    options.signal?.throwIfAborted();
     const type = typeOf(obj);
     const target = await this.target(type, obj.metadata?.namespace, "create", obj.metadata?.name);
     const candidate = { ...deepCopy(obj), apiVersion: type.apiVersion, kind: type.kind } as T & { status?: unknown };
@@ -162,6 +167,7 @@ export class FakeClient implements Client {
   }
 
   private async updateIn<T extends KubeObject>(obj: T, options: UpdateOptions, scope: Scope): Promise<T> {
+    options.signal?.throwIfAborted();
     const { target, name, existing, request } = await this.existing(obj, "PUT", scope);
     const rv = obj.metadata?.resourceVersion;
     if (rv && rv !== existing.metadata?.resourceVersion) throw newConflict(target.mapping, name, undefined, request);
@@ -177,6 +183,7 @@ export class FakeClient implements Client {
   }
 
   async delete(obj: KubeObject, options: DeleteOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
     const { target, name, existing, request } = await this.existing(obj, "DELETE", "main");
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== existing.metadata?.uid) {
@@ -189,6 +196,7 @@ export class FakeClient implements Client {
   }
 
   async deleteAllOf(type: ResourceType, options: DeleteAllOfOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
     const target = await this.target(type, undefined, "deleteAllOf");
     if (target.mapping.namespaced && !options.namespace) {
       throw new Error(`deleteAllOf ${type.kind}: the kind is namespaced, so a namespace is needed`);
@@ -198,6 +206,7 @@ export class FakeClient implements Client {
   }
 
   private async patchIn<T extends KubeObject>(obj: T, patch: Patch, options: PatchOptions, scope: Scope): Promise<T> {
+    options.signal?.throwIfAborted();
     const type = typeOf(obj);
     const name = obj.metadata?.name ?? (patch.data as KubeObject | undefined)?.metadata?.name;
     const target = await this.target(type, obj.metadata?.namespace, "patch", name);

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Cluster, type ClusterOptions } from "../cluster/index.ts";
 import type { Checker } from "../healthz/index.ts";
-import { LeaderElector } from "../leaderelection/index.ts";
+import { RestTransport } from "../client/transport.ts";
+import { withRequestScope } from "../client/scope.ts";
+import { LeaderElectionLostError, LeaderElector } from "../leaderelection/index.ts";
 import { getLogger, type Logger } from "../log/index.ts";
 import type { EventRecorder } from "../recorder/index.ts";
 import { HttpServerRunnable, metricsRoutes, parseBindAddress, probeRoutes } from "./http.ts";
@@ -27,7 +29,10 @@ export interface ManagerOptions {
   retryPeriodMs?: number;
   /** Give the lease up on shutdown (default true): a standby leads at once instead of after leaseDuration. */
   leaderElectionReleaseOnCancel?: boolean;
-  /** How long shutdown waits for runnables (in-flight reconciles among them); default 30 s. */
+  /**
+   * How long shutdown waits for runnables (in-flight reconciles among them); default 30 s. Not after leadership was
+   * lost without being given up: then nothing is waited for (see start()).
+   */
   gracefulShutdownTimeoutMs?: number;
   logger?: Logger;
 }
@@ -81,8 +86,16 @@ export class Manager {
   private isElected = false;
   private metricsServer: HttpServerRunnable | undefined;
   private probeServer: HttpServerRunnable | undefined;
+  /** The Lease's own connection: a busy or stalled pool of the main client must not delay a renewal. */
+  private readonly leaseTransport: RestTransport | undefined;
+  private leadershipLost: LeaderElectionLostError | undefined;
+  /** What leader-only work asks before each write: does this replica still lead by its monotonic clock? */
+  private readonly fence = (): Error | undefined => {
+    if (!this.elector || this.elector.stillLeading()) return undefined;
+    return this.leadershipLost ?? new LeaderElectionLostError(`not the leader of lease ${this.options.leaderElectionID}`);
+  };
 
-  private constructor(cluster: Cluster, options: ManagerOptions) {
+  private constructor(cluster: Cluster, options: ManagerOptions, leaseTransport?: RestTransport) {
     this.cluster = cluster;
     this.options = options;
     this.log = options.logger ?? getLogger();
@@ -99,7 +112,8 @@ export class Manager {
     }
     if (options.leaderElection) {
       if (!options.leaderElectionID) throw new Error("leaderElectionID is required when leaderElection is enabled");
-      this.elector = new LeaderElector(cluster.transport, {
+      this.leaseTransport = leaseTransport ?? cluster.transport;
+      this.elector = new LeaderElector(this.leaseTransport, {
         id: options.leaderElectionID,
         namespace: options.leaderElectionNamespace ?? inClusterNamespace() ?? "default",
         identity: options.leaderElectionIdentity,
@@ -109,6 +123,8 @@ export class Manager {
         releaseOnCancel: options.leaderElectionReleaseOnCancel,
         log: this.log.child({ component: "leader-election" }),
       });
+      // Synchronous, so that whatever found leadership gone sees leader-only work already told to stop.
+      this.elector.lost.addEventListener("abort", () => this.onLeadershipLost(this.elector!.lost.reason as LeaderElectionLostError), { once: true });
     } else {
       this.markElected();
     }
@@ -121,7 +137,14 @@ export class Manager {
       kubeconfig.loadFromDefault();
     }
     const cluster = await Cluster.create(kubeconfig, { logger: options.logger, ...options.cluster });
-    return new Manager(cluster, options);
+    const leaseTransport = options.leaderElection
+      ? await RestTransport.fromKubeConfig(kubeconfig, {
+          userAgent: `${options.cluster?.userAgent ?? "operator-ts"}/leader-election`,
+          connections: 1,
+          requestTimeoutMs: options.renewDeadlineMs ?? 10_000,
+        })
+      : undefined;
+    return new Manager(cluster, options, leaseTransport);
   }
 
   get client() {
@@ -199,8 +222,9 @@ export class Manager {
   private launch(entry: Entry): void {
     if (entry.done) return;
     const signal = this.groupAborts[entry.group].signal;
-    entry.done = Promise.resolve()
-      .then(() => entry.runnable.start(signal))
+    // Leader-only work writes only while this replica leads; other runnables start outside the caller's scope.
+    const scope = entry.group === "leaderElection" && this.elector ? { fence: this.fence } : undefined;
+    entry.done = withRequestScope(scope, () => Promise.resolve().then(() => entry.runnable.start(signal)))
       .catch((err: unknown) => this.fail(err))
       .finally(() => {
         // Runnables that end while the manager runs (a removed cluster, say) are forgotten, so churn does not grow it.
@@ -222,6 +246,17 @@ export class Manager {
     this.stopAll.abort();
   }
 
+  /**
+   * Leadership ended without being given up. Leader-only work is told to stop before anything else runs (its signal
+   * aborts now, and its writes are fenced already); then the manager stops without a graceful drain, as
+   * controller-runtime's does: the work must not go on while another replica leads.
+   */
+  private onLeadershipLost(err: LeaderElectionLostError): void {
+    this.leadershipLost = err;
+    this.groupAborts.leaderElection.abort(err);
+    this.fail(err);
+  }
+
   private markElected(): void {
     this.isElected = true;
     this.electedResolve();
@@ -231,7 +266,14 @@ export class Manager {
     return this.entries.filter((e) => e.group === group);
   }
 
-  /** Runs until the signal aborts or a runnable fails; then shuts down in order and resolves (or rejects). */
+  /**
+   * Runs until the signal aborts or a runnable fails; then shuts down in order and resolves (or rejects).
+   *
+   * With leader election, losing the lease (not renewed within renewDeadline by this process's monotonic clock, or
+   * found held by another replica) stops leader-only work at once and rejects with a LeaderElectionLostError without
+   * waiting for any runnable: controller-runtime's behaviour, whose callers exit the process on that error. Do the
+   * same (the k8ssandra-operator CLI exits with status 1); a deposed replica must not linger.
+   */
   async start(signal?: AbortSignal): Promise<void> {
     if (this.state !== "new") throw new Error("manager already started");
     this.state = "starting";
@@ -254,7 +296,7 @@ export class Manager {
         }, { once: true });
         if (await this.elector.acquire(this.stopAll.signal)) {
           this.markElected();
-          renewal = this.elector.renewUntil(renewAbort.signal).catch((err: unknown) => this.fail(err));
+          renewal = withRequestScope(undefined, () => this.elector!.renewUntil(renewAbort.signal)).catch((err: unknown) => this.fail(err));
         }
       }
       if (this.isElected) for (const e of this.entriesOf("leaderElection")) this.launch(e);
@@ -278,6 +320,11 @@ export class Manager {
 
   private async shutdown(renewal: Promise<void> | undefined): Promise<void> {
     this.state = "stopping";
+    if (this.leadershipLost) {
+      for (const g of Object.values(this.groupAborts)) g.abort(this.leadershipLost);
+      this.closeLeaseTransport();
+      return;
+    }
     const timeoutMs = this.options.gracefulShutdownTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
@@ -290,10 +337,15 @@ export class Manager {
     };
     const outcome = await Promise.race([ordered().then(() => "done" as const), timeout]);
     clearTimeout(timer);
+    this.closeLeaseTransport();
     if (outcome === "timeout") {
       for (const g of Object.values(this.groupAborts)) g.abort();
       this.fail(new Error(`runnables did not stop within the graceful shutdown timeout of ${timeoutMs} ms`));
     }
+  }
+
+  private closeLeaseTransport(): void {
+    if (this.leaseTransport && this.leaseTransport !== this.cluster.transport) void this.leaseTransport.destroy().catch(() => undefined);
   }
 }
 

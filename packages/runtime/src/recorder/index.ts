@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import PQueue from "p-queue";
 import type { KubeObject } from "../api/object.ts";
 import { isNotFound } from "../client/errors.ts";
+import { currentRequestScope, type RequestScope, withRequestScope } from "../client/scope.ts";
 import type { RestTransport } from "../client/transport.ts";
 import { getLogger, type Logger } from "../log/index.ts";
 
@@ -82,10 +83,14 @@ export class EventBroadcaster {
     const namespace = m.namespace || "default";
     const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message;
     const key = [component, object.apiVersion, object.kind, namespace, m.name, m.uid, type, reason, text].join("\u0000");
+    // The recording work's write fence goes with its Event (a deposed leader records none), its signal does not:
+    // Events recorded just before a shutdown are still written while the broadcaster flushes.
+    const fence = currentRequestScope()?.fence;
+    const scope: RequestScope | undefined = fence ? { fence } : undefined;
     // Repeats of one event are written in order, so the second finds the first's Event to count on.
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous
-      .then(() => this.queue.add(() => this.write(key, component, object, namespace, annotations, type, reason, text)))
+      .then(() => this.queue.add(() => withRequestScope(scope, () => this.write(key, component, object, namespace, annotations, type, reason, text))))
       .catch((err: unknown) => {
         this.log.warn({ err: (err as Error).message, reason }, "failed to record event");
       })

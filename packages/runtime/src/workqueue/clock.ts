@@ -12,10 +12,17 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/**
+ * The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days). Node turns a longer one into 1 ms, so a timer
+ * meant for a month would fire at once, and again every millisecond if re-armed: callers wait in steps of at most this.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 /** Real time: performance.now() (monotonic, unaffected by wall-clock jumps) and Node's timers. */
 export const realClock: Clock = {
   now: () => performance.now(),
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, Math.max(0, ms)),
+  // Clamped, not wrapped: the callback fires early and the caller, seeing its time has not come, sets the next step.
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_DELAY_MS)),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
 };
 

@@ -1,4 +1,4 @@
-import type { TimerHandle } from "./clock.ts";
+import { MAX_TIMER_DELAY_MS, type TimerHandle } from "./clock.ts";
 import { type HeapEntry, MinHeap } from "./heap.ts";
 import { Queue, type QueueOptions, type WorkQueue } from "./queue.ts";
 
@@ -70,8 +70,11 @@ export class DelayingQueue<T> extends Queue<T> implements DelayingWorkQueue<T> {
     }
     if (this.timer !== undefined && this.timerDue <= top.readyAt) return;
     this.disarm();
-    this.timerDue = top.readyAt;
-    this.timer = this.clock.setTimeout(() => this.fire(), top.readyAt - this.clock.now());
+    // A requeueAfter of weeks (certificate renewals) waits in steps a timer can take; fire() re-arms for the rest.
+    const now = this.clock.now();
+    const waitMs = Math.min(top.readyAt - now, MAX_TIMER_DELAY_MS);
+    this.timerDue = now + waitMs;
+    this.timer = this.clock.setTimeout(() => this.fire(), waitMs);
   }
 
   private disarm(): void {

@@ -14,7 +14,10 @@ export class LoopbackProxy {
   readonly port: number;
   private readonly server: Server;
   private readonly pairs = new Set<Pair>();
+  /** Connections accepted while silenced: held open, never relayed. */
+  private readonly silent = new Set<Socket>();
   private blocked = false;
+  private silenced = false;
 
   private constructor(server: Server, port: number) {
     this.server = server;
@@ -43,6 +46,11 @@ export class LoopbackProxy {
       client.destroy();
       return;
     }
+    if (this.silenced) {
+      this.silent.add(client);
+      client.on("data", () => {}).on("error", () => client.destroy()).on("close", () => this.silent.delete(client));
+      return;
+    }
     const upstream = connect({ host: "127.0.0.1", port: targetPort });
     const pair = { client, upstream };
     this.pairs.add(pair);
@@ -68,6 +76,18 @@ export class LoopbackProxy {
     return this.pairs.size;
   }
 
+  /** The server goes silent, as a paused one does: open connections stall, new ones are accepted and never answered. */
+  silence(): void {
+    this.silenced = true;
+    for (const { client, upstream } of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      upstream.pause();
+      // What the client sends is read and dropped, so that the proxy sees the client close a connection it gave up on.
+      client.on("data", () => {}).resume();
+    }
+  }
+
   /** Drops every connection and refuses new ones until unblock(). */
   block(): void {
     this.blocked = true;
@@ -76,14 +96,17 @@ export class LoopbackProxy {
       upstream.destroy();
     }
     this.pairs.clear();
+    for (const client of [...this.silent]) client.destroy();
+    this.silent.clear();
   }
 
   unblock(): void {
     this.blocked = false;
   }
 
+  /** Open connections, silent ones included. */
   get connections(): number {
-    return this.pairs.size;
+    return this.pairs.size + this.silent.size;
   }
 
   async close(): Promise<void> {
