@@ -53,16 +53,25 @@ function serial(): string {
   return bytes.toString("hex");
 }
 
-interface Validity {
-  /** When the certificate starts being valid; a minute back, so a clock a little behind still accepts it. */
-  notBefore?: Date;
-  lifetimeMs: number;
+/**
+ * How far back a certificate's notBefore is set, so that a clock a little behind still accepts it: a minute, or a tenth
+ * of a short lifetime. Known from the certificate alone (see issuedAt), since notAfter - notBefore = lifetime + this.
+ */
+function backdateMs(lifetimeMs: number): number {
+  return Math.min(60_000, lifetimeMs / 10);
 }
 
-function validity(cert: forge.pki.Certificate, v: Validity): void {
-  const from = v.notBefore ?? new Date(Date.now() - 60_000);
-  cert.validity.notBefore = from;
-  cert.validity.notAfter = new Date(Date.now() + v.lifetimeMs);
+function validity(cert: forge.pki.Certificate, lifetimeMs: number): void {
+  const now = Date.now();
+  cert.validity.notBefore = new Date(now - backdateMs(lifetimeMs));
+  cert.validity.notAfter = new Date(now + lifetimeMs);
+}
+
+/** When a certificate made here was issued (its notBefore plus the backdating). */
+export function issuedAt(cert: X509Certificate): number {
+  const from = Date.parse(cert.validFrom);
+  const total = Date.parse(cert.validTo) - from;
+  return from + Math.min(60_000, total / 11);
 }
 
 /** A self-signed CA for webhook serving certificates. */
@@ -71,7 +80,7 @@ export function generateCA(commonName: string, lifetimeMs: number): CertificateA
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.forgeKey.n, key.forgeKey.e);
   cert.serialNumber = serial();
-  validity(cert, { lifetimeMs });
+  validity(cert, lifetimeMs);
   const subject = [{ name: "commonName", value: commonName }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
@@ -96,7 +105,7 @@ export function generateServingCertificate(ca: CertificateAuthority, hosts: read
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.forgeKey.n, key.forgeKey.e);
   cert.serialNumber = serial();
-  validity(cert, { lifetimeMs });
+  validity(cert, lifetimeMs);
   cert.setSubject([{ name: "commonName", value: hosts[0]! }]);
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([
@@ -130,7 +139,6 @@ export function parseCertificate(pem: string): X509Certificate {
 
 /** Whether cert is within its last `share` of life (or past it) at `now`: time to renew. */
 export function needsRenewal(cert: X509Certificate, share: number, now = Date.now()): boolean {
-  const from = Date.parse(cert.validFrom);
   const to = Date.parse(cert.validTo);
-  return now >= to - (to - from) * share;
+  return now >= to - (to - issuedAt(cert)) * share;
 }

@@ -9,6 +9,7 @@ import {
   type CertificateSource,
   generateCA,
   generateServingCertificate,
+  issuedAt,
   needsRenewal,
   parseCertificate,
   splitPEM,
@@ -66,6 +67,7 @@ export class CertRotator implements CertificateSource {
   private readonly propagationMs: number;
   private readonly intervalMs: number;
   private served: Material | undefined;
+  private lastFailures = "";
 
   constructor(options: CertRotatorOptions) {
     if (!options.hosts.length) throw new Error("CertRotator needs the DNS names or IPs to certify");
@@ -193,16 +195,15 @@ export class CertRotator implements CertificateSource {
       // The old CA stays trusted while the certificate it signed is still served.
       next = { ...m, caBundle: `${ca.cert}${newest.toString()}`, caKey: ca.key };
       this.log.info({ notAfter: newest.validTo }, "renewing the webhook CA");
-    } else if (cas.length > 1 && !cas.slice(1).some((ca) => cert.checkIssued(ca))) {
+    } else if (cas.length > 1 && !cas.slice(1).some((ca) => issuedBy(cert, ca))) {
       next = { ...m, caBundle: newest.toString() };
     }
     const expired = now >= Date.parse(cert.validTo);
     const names = sans(cert);
     const wrongHosts = !this.options.hosts.every((h) => names.has(h));
-    const stale = needsRenewal(cert, this.share, now) || wrongHosts || !cas.some((ca) => cert.checkIssued(ca));
-    const fromOldCA = !cert.checkIssued(newestCA);
-    // validFrom is a minute back (see certs.ts), so the CA has been in the bundle since validFrom + 60 s.
-    const propagated = now >= Date.parse(newestCA.validFrom) + 60_000 + this.propagationMs;
+    const stale = needsRenewal(cert, this.share, now) || wrongHosts || !cas.some((ca) => issuedBy(cert, ca));
+    const fromOldCA = !issuedBy(cert, newestCA);
+    const propagated = now >= issuedAt(newestCA) + this.propagationMs;
     if (expired || ((stale || fromOldCA) && propagated)) {
       const serving = generateServingCertificate({ cert: splitPEM(next.caBundle)[0]!, key: next.caKey }, this.options.hosts, this.certLifetimeMs);
       next = { ...next, cert: serving.cert, key: serving.key };
@@ -252,7 +253,10 @@ export class CertRotator implements CertificateSource {
         this.log.info({ kind: "CustomResourceDefinition", name }, "wrote the caBundle");
       }).catch((err: unknown) => failures.push(`CustomResourceDefinition ${name}: ${(err as Error).message}`));
     }
-    if (failures.length) this.log.warn({ failures }, "could not write the caBundle everywhere; will retry");
+    // Said once per change: before the configurations are installed, every pass would say the same.
+    const said = failures.join("\n");
+    if (failures.length && said !== this.lastFailures) this.log.warn({ failures }, "could not write the caBundle everywhere; will retry");
+    this.lastFailures = said;
   }
 }
 
@@ -264,6 +268,11 @@ async function retryConflicts(fn: () => Promise<void>): Promise<void> {
       if (!isConflict(err) || attempt >= 3) throw err;
     }
   }
+}
+
+/** Names match and the signature verifies: every CA here has the same name, so the name alone says nothing. */
+function issuedBy(cert: X509Certificate, ca: X509Certificate): boolean {
+  return cert.checkIssued(ca) && cert.verify(ca.publicKey);
 }
 
 function decode(secret: Secret): Material | undefined {
