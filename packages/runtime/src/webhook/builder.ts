@@ -2,6 +2,8 @@ import { parseApiVersion } from "../api/meta.ts";
 import type { KubeObject, ResourceType } from "../api/object.ts";
 import type { Manager } from "../manager/manager.ts";
 import type { Logger } from "../log/index.ts";
+import type { CustomResourceType } from "../crd/define.ts";
+import { ConversionWebhook } from "./conversion.ts";
 import { type CustomDefaulter, type CustomValidator, defaultingHandler, validatingHandler } from "./custom.ts";
 import type { WebhookDefinition } from "./manifests.ts";
 import { admissionWebhook, WebhookServer, type WebhookServerOptions } from "./server.ts";
@@ -31,6 +33,21 @@ const definitionsByServer = new WeakMap<WebhookServer, WebhookDefinition[]>();
 export function webhookDefinitions(server: WebhookServer): readonly WebhookDefinition[] {
   return definitionsByServer.get(server) ?? [];
 }
+
+const conversions = new WeakMap<WebhookServer, ConversionWebhook>();
+
+/** The server's conversion webhook on /convert, registered on first use. */
+export function conversionWebhookFor(server: WebhookServer): ConversionWebhook {
+  let hook = conversions.get(server);
+  if (!hook) {
+    hook = new ConversionWebhook();
+    server.register("/convert", hook);
+    conversions.set(server, hook);
+  }
+  return hook;
+}
+
+type AnyVersion = CustomResourceType<{ apiVersion: string; kind: string }>;
 
 function addDefinition(server: WebhookServer, definition: WebhookDefinition): void {
   const list = definitionsByServer.get(server) ?? [];
@@ -62,6 +79,7 @@ export class WebhookBuilder<T extends KubeObject = KubeObject> {
   private resource: { resource: string; namespaced: boolean } | undefined;
   private log: Logger | undefined;
   private paths: { mutate?: string; validate?: string } = {};
+  private otherVersions: AnyVersion[] = [];
 
   constructor(mgr: Manager | undefined, server?: WebhookServer) {
     this.mgr = mgr;
@@ -92,6 +110,15 @@ export class WebhookBuilder<T extends KubeObject = KubeObject> {
     return this;
   }
 
+  /**
+   * The kind's other versions, served converted by the webhook on /convert (the for() type must be one of them or
+   * their hub). In Go the scheme knows them; here they are named.
+   */
+  withConversion(...versions: AnyVersion[]): this {
+    this.otherVersions.push(...versions);
+    return this;
+  }
+
   withDefaulterCustomPath(path: string): this {
     this.paths.mutate = path;
     return this;
@@ -103,17 +130,27 @@ export class WebhookBuilder<T extends KubeObject = KubeObject> {
   }
 
   /** Registers the webhooks; returns the paths they are served on. */
-  complete(): { mutatePath?: string; validatePath?: string } {
+  complete(): { mutatePath?: string; validatePath?: string; convertPath?: string } {
     const type = this.type;
     if (!type) throw new Error("webhookManagedBy(...).complete() needs for(Kind) first");
-    if (!this.defaulter && !this.validator) throw new Error(`webhook for ${type.kind} has neither a defaulter nor a validator`);
+    const convertible = (type as Partial<AnyVersion>).hub === true || (type as Partial<AnyVersion>).conversion !== undefined;
+    if (!this.defaulter && !this.validator && !convertible) {
+      throw new Error(`webhook for ${type.kind} has neither a defaulter, a validator nor a conversion`);
+    }
     const server = this.server ?? (this.mgr ? getWebhookServer(this.mgr) : undefined);
     if (!server) throw new Error("webhookManagedBy needs a manager or a server");
+    const out: { mutatePath?: string; validatePath?: string; convertPath?: string } = {};
+    if (convertible) {
+      conversionWebhookFor(server).add(type as unknown as AnyVersion, ...this.otherVersions);
+      out.convertPath = "/convert";
+    } else if (this.otherVersions.length) {
+      throw new Error(`withConversion: ${type.kind} ${type.apiVersion} is neither a hub nor convertible`);
+    }
+    if (!this.defaulter && !this.validator) return out;
     const mapping = this.resource ?? (type as Typed).mapping;
     if (!mapping) throw new Error(`webhook for ${type.kind}: call withResource(plural, { namespaced }) for a kind that is not a defined custom resource`);
     const { group, version } = parseApiVersion(type.apiVersion);
     const base = { group, version, kind: type.kind, resource: mapping.resource, namespaced: mapping.namespaced };
-    const out: { mutatePath?: string; validatePath?: string } = {};
     const log = this.log?.child({ webhook: type.kind });
     if (this.defaulter) {
       const path = this.paths.mutate ?? webhookPath("mutate", type);
