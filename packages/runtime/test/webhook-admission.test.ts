@@ -4,28 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, isInvalid } from "../src/client/errors.ts";
-import { defineCustomResource, type CustomResource, Type, writeCRDs } from "../src/crd/index.ts";
+import { writeCRDs } from "../src/crd/index.ts";
 import { startCluster, type TestCluster } from "../src/envtest/index.ts";
 import { Manager } from "../src/manager/index.ts";
 import { registry } from "../src/metrics/registry.ts";
 import { field, getWebhookServer, webhookConfigurations, webhookDefinitions, webhookManagedBy, type WebhookServer } from "../src/webhook/index.ts";
 import { eventually } from "../../../test/support/eventually.ts";
 import { recordLogs } from "../../../test/support/logs.ts";
-
-const Gizmo = defineCustomResource({
-  group: "webhook.operator-ts.dev",
-  version: "v1",
-  kind: "Gizmo",
-  scope: "Namespaced",
-  spec: Type.Object({
-    size: Type.Optional(Type.Integer()),
-    owner: Type.Optional(Type.String()),
-    locked: Type.Optional(Type.Boolean()),
-  }),
-});
-type Gizmo = CustomResource<typeof Gizmo>;
-
-const gizmo = (name: string, spec: Gizmo["spec"]): Gizmo => ({ apiVersion: Gizmo.apiVersion, kind: Gizmo.kind, metadata: { name, namespace: "default" }, spec });
+import { DEFAULTED, Gizmo, gizmo } from "./fixtures/webhook-gizmo.ts";
 
 /** POSTs raw bytes to the webhook server, trusting the test CA, and returns status and body. */
 function post(cluster: TestCluster, path: string, body: string, contentType = "application/json"): Promise<{ status: number; body: string }> {
@@ -60,7 +46,7 @@ describe("admission webhooks called by a real API server", () => {
       .withDefaulter({
         default(g) {
           g.spec.size ??= 1;
-          g.metadata.labels = { ...g.metadata.labels, "gizmo.operator-ts.dev/defaulted": "true" };
+          g.metadata.labels = { ...g.metadata.labels, [DEFAULTED]: "true" };
         },
       })
       .withValidator({
@@ -112,7 +98,7 @@ describe("admission webhooks called by a real API server", () => {
   it("applies the defaulter's changes on create, as a JSON patch the API server applies", async () => {
     const created = await mgr.client.create(gizmo("small", { owner: "a" }));
     expect(created.spec.size).toBe(1);
-    expect(created.metadata.labels).toEqual({ "gizmo.operator-ts.dev/defaulted": "true" });
+    expect(created.metadata.labels).toEqual({ [DEFAULTED]: "true" });
     const read = await mgr.apiReader.get(Gizmo, { namespace: "default", name: "small" });
     expect(read.spec.size).toBe(1);
   });

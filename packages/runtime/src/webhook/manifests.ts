@@ -25,7 +25,8 @@ export interface WebhookConfigurationOptions {
   timeoutSeconds?: number;
 }
 
-function webhookName(d: WebhookDefinition): string {
+/** The webhook's name in its configuration, which the API server quotes when it refuses a request. */
+export function webhookName(d: Pick<WebhookDefinition, "type" | "kind" | "version" | "group">): string {
   // controller-gen wants a qualified name; kubebuilder scaffolds "vmemcached.kb.io", here the group stands in.
   return `${d.type === "validating" ? "v" : "m"}${d.kind.toLowerCase()}-${d.version}.${d.group || "core.k8s.io"}`;
 }
