@@ -23,7 +23,8 @@ export function getWebhookServer(mgr: Manager, options?: WebhookServerOptions): 
   server = new WebhookServer({ log: mgr.log, ...options });
   servers.set(mgr, server);
   mgr.addReadyzCheck("webhook", server.startedChecker());
-  void mgr.add(server);
+  // add() only refuses a manager that is shutting down; then nothing will serve, which the log says.
+  mgr.add(server).catch((err: unknown) => mgr.log.error({ err: (err as Error).message }, "webhook server not added"));
   return server;
 }
 
