@@ -8,6 +8,7 @@ export default defineConfig({
     "fake/index": "src/fake/index.ts",
     "crd/index": "src/crd/index.ts",
     "crd/cli": "src/crd/cli.ts",
+    "webhook/index": "src/webhook/index.ts",
   },
   format: ["esm"],
   dts: true,

@@ -8,7 +8,9 @@ export const Memcached = defineCustomResource({
   scope: "Namespaced",
   description: "Memcached is the Schema for the memcacheds API",
   spec: Type.Object({
-    size: int32({ minimum: 1, maximum: 5, description: "The number of memcached instances." }),
+    // Optional and unbounded here: the defaulting webhook sets 1, the validating one keeps it within 1..5 and the
+    // namespace's quota (src/webhooks.ts), with messages that name the rule.
+    size: Type.Optional(int32({ description: "The number of memcached instances (1 to 5; defaults to 1)." })),
     containerPort: Type.Optional(int32({ minimum: 1, maximum: 65535, default: 11211, description: "Port memcached listens on." })),
   }),
   status: Type.Object({

@@ -13,6 +13,7 @@ import {
   type Result,
 } from "@operator-ts/runtime";
 import { Memcached } from "./api.ts";
+import { DEFAULT_SIZE } from "./webhooks.ts";
 
 export const FINALIZER = "cache.example.com/finalizer";
 export const AVAILABLE = "Available";
@@ -67,11 +68,12 @@ export class MemcachedReconciler {
         await this.setCondition(memcached, AVAILABLE, "False", "Reconciling", `Failed to create Deployment: ${(createErr as Error).message}`);
         throw createErr;
       }
-      this.recorder.event(memcached, "Normal", "Created", `Created Deployment ${desired.metadata!.name} with ${memcached.spec.size} replicas`);
+      this.recorder.event(memcached, "Normal", "Created", `Created Deployment ${desired.metadata!.name} with ${memcached.spec.size ?? DEFAULT_SIZE} replicas`);
       return { requeueAfter: 60_000 };
     }
 
-    const size = memcached.spec.size;
+    // The defaulting webhook sets the size; an object written while webhooks were off may still lack it.
+    const size = memcached.spec.size ?? DEFAULT_SIZE;
     if (deployment.spec?.replicas !== size) {
       deployment.spec = { ...deployment.spec!, replicas: size };
       try {
@@ -126,7 +128,7 @@ export function deploymentFor(memcached: Memcached): Deployment {
     kind: "Deployment",
     metadata: { name: memcached.metadata.name, namespace: memcached.metadata.namespace, labels },
     spec: {
-      replicas: memcached.spec.size,
+      replicas: memcached.spec.size ?? DEFAULT_SIZE,
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },

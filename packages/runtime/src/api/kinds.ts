@@ -21,6 +21,8 @@ import type {
   V1ClusterRoleBinding,
   V1CustomResourceDefinition,
   V1SelfSubjectAccessReview,
+  V1ValidatingWebhookConfiguration,
+  V1MutatingWebhookConfiguration,
 } from "@kubernetes/client-node";
 import { type Json, resourceType } from "./object.ts";
 
@@ -48,6 +50,8 @@ export type ClusterRole = Json<V1ClusterRole>;
 export type ClusterRoleBinding = Json<V1ClusterRoleBinding>;
 export type CustomResourceDefinition = Json<V1CustomResourceDefinition>;
 export type SelfSubjectAccessReview = Json<V1SelfSubjectAccessReview>;
+export type ValidatingWebhookConfiguration = Json<V1ValidatingWebhookConfiguration>;
+export type MutatingWebhookConfiguration = Json<V1MutatingWebhookConfiguration>;
 
 export const ConfigMap = resourceType<ConfigMap>("v1", "ConfigMap");
 export const Secret = resourceType<Secret>("v1", "Secret");
@@ -71,3 +75,11 @@ export const ClusterRole = resourceType<ClusterRole>("rbac.authorization.k8s.io/
 export const ClusterRoleBinding = resourceType<ClusterRoleBinding>("rbac.authorization.k8s.io/v1", "ClusterRoleBinding");
 export const CustomResourceDefinition = resourceType<CustomResourceDefinition>("apiextensions.k8s.io/v1", "CustomResourceDefinition");
 export const SelfSubjectAccessReview = resourceType<SelfSubjectAccessReview>("authorization.k8s.io/v1", "SelfSubjectAccessReview");
+export const ValidatingWebhookConfiguration = resourceType<ValidatingWebhookConfiguration>(
+  "admissionregistration.k8s.io/v1",
+  "ValidatingWebhookConfiguration",
+);
+export const MutatingWebhookConfiguration = resourceType<MutatingWebhookConfiguration>(
+  "admissionregistration.k8s.io/v1",
+  "MutatingWebhookConfiguration",
+);

@@ -59,6 +59,32 @@ export function mergeFrom<T extends KubeObject>(original: T, modified: T, option
   return { type: "merge", data };
 }
 
+/** A JSON pointer token: "~" and "/" escaped as RFC 6901 says. */
+function escapeToken(token: string): string {
+  return token.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+/**
+ * The RFC 6902 operations that turn original into modified (empty when they are equal), as a mutating admission
+ * webhook answers. Objects are compared key by key; an array that differs is replaced whole, which every API server
+ * applies the same way whatever happened inside it.
+ */
+export function createJsonPatch(original: unknown, modified: unknown, path = ""): JsonPatchOperation[] {
+  if (deepEqual(original, modified)) return [];
+  if (!isPlainObject(original) || !isPlainObject(modified)) return [{ op: "replace", path, value: deepCopy(modified) }];
+  const ops: JsonPatchOperation[] = [];
+  for (const [key, value] of Object.entries(original)) {
+    if (value !== undefined && modified[key] === undefined) ops.push({ op: "remove", path: `${path}/${escapeToken(key)}` });
+  }
+  for (const [key, value] of Object.entries(modified)) {
+    if (value === undefined) continue;
+    const at = `${path}/${escapeToken(key)}`;
+    if (original[key] === undefined) ops.push({ op: "add", path: at, value: deepCopy(value) });
+    else ops.push(...createJsonPatch(original[key], value, at));
+  }
+  return ops;
+}
+
 function parsePointer(pointer: string): string[] {
   if (pointer === "") return [];
   if (!pointer.startsWith("/")) throw new JsonPatchError(`invalid JSON pointer "${pointer}"`);

@@ -47,7 +47,33 @@ export interface CustomResourceOptions<Spec extends TSchema, Status extends TSch
   deprecationWarning?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /**
+   * This version is the hub of its kind's conversions (controller-runtime's Hub): every other version converts to
+   * and from it, and the CRD's conversion strategy becomes Webhook.
+   */
+  hub?: boolean;
 }
+
+/**
+ * How a spoke version converts to and from its hub (controller-runtime's Convertible ConvertTo/ConvertFrom). Each
+ * function gets a copy it may change and returns the object in the other version; metadata is kept as it came unless
+ * the function sets labels or annotations.
+ */
+export interface SpokeConversion<Self, Hub> {
+  hub: CustomResourceType<Hub & { apiVersion: string; kind: string }>;
+  toHub(obj: Self): Hub;
+  fromHub(hub: Hub): Self;
+}
+
+/** Where the API server sends ConversionReviews: kubebuilder's config/webhook Service, by default. */
+export interface ConversionWebhookOptions {
+  service?: { namespace: string; name: string; path?: string; port?: number };
+  url?: string;
+  /** PEM; usually written later by the CertRotator. */
+  caBundle?: string;
+}
+
+export const DEFAULT_CONVERSION_SERVICE = { namespace: "system", name: "webhook-service", path: "/convert", port: 443 } as const;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
@@ -82,6 +108,18 @@ export interface CustomResourceDefinitionVersion {
   selectableFields?: { jsonPath: string }[];
 }
 
+export interface CustomResourceConversion {
+  strategy: "None" | "Webhook";
+  webhook?: {
+    conversionReviewVersions: string[];
+    clientConfig: {
+      url?: string;
+      service?: { namespace: string; name: string; path?: string; port?: number };
+      caBundle?: string;
+    };
+  };
+}
+
 export interface CustomResourceDefinition {
   apiVersion: "apiextensions.k8s.io/v1";
   kind: "CustomResourceDefinition";
@@ -91,6 +129,7 @@ export interface CustomResourceDefinition {
     names: CustomResourceNames;
     scope: "Namespaced" | "Cluster";
     versions: CustomResourceDefinitionVersion[];
+    conversion?: CustomResourceConversion;
   };
 }
 
@@ -110,6 +149,10 @@ export interface CustomResourceType<T extends { apiVersion: string; kind: string
   /** Whether `storage` was given; decides the storage version when several versions make one CRD. */
   readonly storageGiven: boolean | undefined;
   readonly metadata: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** Whether this version is its kind's conversion hub. */
+  readonly hub: boolean;
+  /** How this version converts to and from the hub, when it is a spoke. */
+  readonly conversion: SpokeConversion<T, unknown> | undefined;
   /** The CRD with this version alone. */
   crd(): CustomResourceDefinition;
   crdYaml(): string;
@@ -119,8 +162,8 @@ export interface CustomResourceType<T extends { apiVersion: string; kind: string
  * Defines a custom resource once, in TypeScript: the result is the ResourceType that clients take, carries the static
  * object type, and yields the CustomResourceDefinition. Schema errors throw here, naming the field.
  */
-export function defineCustomResource<Spec extends TSchema, Status extends TSchema | undefined = undefined>(
-  options: CustomResourceOptions<Spec, Status>,
+export function defineCustomResource<Spec extends TSchema, Status extends TSchema | undefined = undefined, Hub = never>(
+  options: CustomResourceOptions<Spec, Status> & { conversion?: SpokeConversion<CustomResourceObject<Spec, Status>, Hub> },
 ): CustomResourceType<CustomResourceObject<Spec, Status>> {
   const { group, version, kind } = options;
   const where = `${kind}.${group}/${version}`;
@@ -154,6 +197,13 @@ export function defineCustomResource<Spec extends TSchema, Status extends TSchem
     ...(scale?.labelSelectorPath ? [[scale.labelSelectorPath, "scale labelSelectorPath"]] : []),
   ];
   for (const [path, what] of paths) checkPath(openAPIV3Schema, path!, `${where} ${what}`);
+  const conversion = options.conversion;
+  check(!(conversion && options.hub), where, "a version is either the hub or converts to one, not both");
+  if (conversion) {
+    check(conversion.hub.hub, where, `${conversion.hub.version} is not defined with hub: true`);
+    check(conversion.hub.group === group && conversion.hub.kind === kind, where, `its hub ${conversion.hub.apiVersion} ${conversion.hub.kind} is another kind`);
+    check(conversion.hub.version !== version, where, "a spoke cannot be its own hub");
+  }
 
   const definition: CustomResourceDefinitionVersion = {
     name: version,
@@ -176,6 +226,8 @@ export function defineCustomResource<Spec extends TSchema, Status extends TSchem
     mapping: { group, version, kind, resource: names.plural, namespaced: options.scope === "Namespaced" },
     definition,
     storageGiven: options.storage,
+    hub: options.hub ?? false,
+    conversion: conversion as SpokeConversion<unknown, unknown> | undefined,
     metadata: {
       ...(options.labels ? { labels: { ...options.labels } } : {}),
       ...(options.annotations ? { annotations: { ...options.annotations } } : {}),
@@ -216,7 +268,10 @@ function topLevelSchema(options: CustomResourceOptions<TSchema, TSchema | undefi
  * Builds one CRD from several versions of the same kind. When more than one version is given, exactly one must be
  * defined with `storage: true`.
  */
-export function customResourceDefinition(versions: readonly CustomResourceType<{ apiVersion: string; kind: string }>[]): CustomResourceDefinition {
+export function customResourceDefinition(
+  versions: readonly CustomResourceType<{ apiVersion: string; kind: string }>[],
+  options: { conversionWebhook?: ConversionWebhookOptions } = {},
+): CustomResourceDefinition {
   const [first] = versions;
   if (!first) throw new Error("customResourceDefinition needs at least one version");
   const name = `${first.names.plural}.${first.group}`;
@@ -234,6 +289,14 @@ export function customResourceDefinition(versions: readonly CustomResourceType<{
     name,
     `exactly one version must be defined with storage: true, got ${storage.length ? storage.map((v) => v.version).join(", ") : "none"}`,
   );
+  const hubs = versions.filter((v) => v.hub);
+  check(hubs.length <= 1, name, `only one version can be the hub, got ${hubs.map((v) => v.version).join(", ")}`);
+  const converting = versions.length > 1 && versions.some((v) => v.hub || v.conversion);
+  if (converting) {
+    for (const v of versions) {
+      check(v.hub || v.conversion?.hub === hubs[0], name, `version ${v.version} has no conversion to the hub${hubs[0] ? ` ${hubs[0].version}` : ""}`);
+    }
+  }
   const labels = Object.assign({}, ...versions.map((v) => v.metadata.labels)) as Record<string, string>;
   const annotations = Object.assign({}, ...versions.map((v) => v.metadata.annotations)) as Record<string, string>;
   return {
@@ -249,6 +312,21 @@ export function customResourceDefinition(versions: readonly CustomResourceType<{
       names: { ...first.names },
       scope: first.scope,
       versions: versions.map((v) => structuredClone({ ...v.definition, storage: v === storage[0] })),
+      ...(converting ? { conversion: webhookConversion(options.conversionWebhook) } : {}),
+    },
+  };
+}
+
+function webhookConversion(options: ConversionWebhookOptions = {}): CustomResourceConversion {
+  const service = options.service ?? (options.url ? undefined : DEFAULT_CONVERSION_SERVICE);
+  return {
+    strategy: "Webhook",
+    webhook: {
+      conversionReviewVersions: ["v1"],
+      clientConfig: {
+        ...(service ? { service: { path: "/convert", port: 443, ...service } } : { url: options.url }),
+        ...(options.caBundle ? { caBundle: Buffer.from(options.caBundle).toString("base64") } : {}),
+      },
     },
   };
 }

@@ -13,7 +13,9 @@
  */
 export { type Static, type TSchema, Type } from "@sinclair/typebox";
 export {
+  type ConversionWebhookOptions,
   type CustomResource,
+  type CustomResourceConversion,
   type CustomResourceDefinition,
   type CustomResourceDefinitionVersion,
   type CustomResourceNames,
@@ -24,7 +26,9 @@ export {
   defineCustomResource,
   type PrinterColumn,
   type ScaleSubresource,
+  type SpokeConversion,
   crdToYaml,
+  DEFAULT_CONVERSION_SERVICE,
 } from "./define.ts";
 export {
   embeddedResource,
@@ -38,5 +42,5 @@ export {
   StructuralSchemaError,
   toStructural,
 } from "./schema.ts";
-export { crdFiles, isCustomResourceType, staleCRDs, writeCRDs } from "./write.ts";
+export { crdFiles, type CRDFileOptions, isCustomResourceType, staleCRDs, writeCRDs } from "./write.ts";
 export { conditionSchema, conditionsSchema } from "./conditions.ts";

@@ -12,6 +12,7 @@ import { claimPort, type PortClaim } from "./ports.ts";
 import { ManagedProcess } from "./process.ts";
 import { reaper } from "./reaper.ts";
 import { serviceAccountKubeConfig, type ServiceAccountKubeConfigOptions } from "./serviceaccount.ts";
+import { installWebhookConfigurations, type LocalWebhookServing, prepareLocalServing, type WebhookInstallOptions } from "./webhooks.ts";
 
 export interface TestClusterOptions {
   /** Also the kubeconfig context name; defaults to cluster-N. */
@@ -25,6 +26,12 @@ export interface TestClusterOptions {
   assets?: AssetOptions;
   /** How long to wait for etcd and the API server to become ready; default 60 s. */
   startTimeoutMs?: number;
+  /**
+   * Webhooks served by the test process on loopback (controller-runtime's WebhookInstallOptions): a port and a
+   * serving certificate are made (see `cluster.webhooks`), the configurations given are installed pointing there, and
+   * CRDs whose conversion is a webhook are too. `true` prepares the serving side only, for installWebhooks() later.
+   */
+  webhooks?: WebhookInstallOptions | true;
 }
 
 interface ClusterParts {
@@ -65,6 +72,7 @@ export class TestCluster {
   private readonly claims: PortClaim[];
   private readonly caPem: string;
   private readonly adminToken: string;
+  private localServing: LocalWebhookServing | undefined;
 
   private constructor(parts: ClusterParts) {
     this.name = parts.name;
@@ -103,13 +111,16 @@ export class TestCluster {
     let cluster: TestCluster | undefined;
     try {
       cluster = await TestCluster.launch(name, dir, options, resolved, claims, launch);
+      if (options.webhooks) cluster.localServing = await prepareLocalServing(dir, options.webhooks === true ? {} : options.webhooks);
       if (options.crds?.length) await cluster.installCRDs(options.crds);
+      if (options.webhooks && options.webhooks !== true) await cluster.installWebhooks(options.webhooks);
       return cluster;
     } catch (err) {
       // The servers' logs tell why they did not come up; once they were up (a CRD failed) they only add noise.
       const tails = cluster ? [] : await Promise.all(launched.map(async (p) => `--- ${basename(p.logFile)} ---\n${await p.logTail()}`));
       for (const p of launched) await p.stop(1000);
       await removeDir(dir);
+      cluster?.localServing?.release();
       releaseClaims(claims);
       throw new Error([`test cluster ${name} did not start: ${(err as Error).message}`, ...tails].join("\n"), { cause: err });
     }
@@ -252,7 +263,18 @@ export class TestCluster {
   }
 
   installCRDs(paths: string[]): Promise<string[]> {
-    return installCRDs(this.kubeconfig, paths);
+    return installCRDs(this.kubeconfig, paths, undefined, this.localServing);
+  }
+
+  /** Where the test's webhook server listens and its certificate, when started with `webhooks`. */
+  get webhooks(): LocalWebhookServing {
+    if (!this.localServing) throw new Error(`test cluster ${this.name} was started without webhooks`);
+    return this.localServing;
+  }
+
+  /** Installs webhook configurations pointing at the local webhook server (see `webhooks` in the options). */
+  installWebhooks(options: Pick<WebhookInstallOptions, "configurations" | "paths">): Promise<string[]> {
+    return installWebhookConfigurations(this.kubeconfig, this.webhooks, options);
   }
 
   /** A kubeconfig for a ServiceAccount (created if missing) with a token minted by the TokenRequest API. */
@@ -314,6 +336,7 @@ export class TestCluster {
     await this.apiServer.stop();
     await this.etcd.stop();
     await removeDir(this.dir);
+    this.localServing?.release();
     releaseClaims(this.claims);
   }
 }

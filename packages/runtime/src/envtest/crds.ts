@@ -5,12 +5,13 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { isAlreadyExists } from "../client/errors.ts";
 import { RestTransport } from "../client/transport.ts";
+import { type LocalWebhookServing, localConversion } from "./webhooks.ts";
 
 interface CRD {
   apiVersion: string;
   kind: string;
   metadata: { name: string; resourceVersion?: string };
-  spec: { group: string; names: { plural: string }; versions: { name: string; served: boolean }[] };
+  spec: { group: string; names: { plural: string }; versions: { name: string; served: boolean }[]; conversion?: unknown };
   status?: { conditions?: { type: string; status: string }[] };
 }
 
@@ -43,8 +44,14 @@ export async function readCRDs(paths: string[]): Promise<CRD[]> {
  * Creates (or replaces) the CRDs found in the given files and folders and waits until each is Established and its
  * served versions answer, so that a test can create custom resources the moment this returns.
  */
-export async function installCRDs(kubeconfig: KubeConfig, paths: string[], timeoutMs = 60_000): Promise<string[]> {
-  const crds = await readCRDs(paths);
+export async function installCRDs(
+  kubeconfig: KubeConfig,
+  paths: string[],
+  timeoutMs = 60_000,
+  webhooks?: LocalWebhookServing,
+): Promise<string[]> {
+  // Conversion webhooks are pointed at the test process when it serves webhooks.
+  const crds = (await readCRDs(paths)).map((crd) => (webhooks ? localConversion(crd, webhooks) : crd));
   if (!crds.length) throw new Error(`no CustomResourceDefinition found in ${paths.join(", ")}`);
   const transport = await RestTransport.fromKubeConfig(kubeconfig);
   try {

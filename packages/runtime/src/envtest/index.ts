@@ -4,6 +4,12 @@ import { TestCluster, type TestClusterOptions } from "./cluster.ts";
 export { type Assets, type AssetOptions, cacheRoot, DEFAULT_ETCD_VERSION, DEFAULT_KUBERNETES_VERSION, ensureAssets } from "./assets.ts";
 export { TestCluster, type TestClusterOptions } from "./cluster.ts";
 export { installCRDs, readCRDs } from "./crds.ts";
+export {
+  installWebhookConfigurations,
+  LocalWebhookServing,
+  type WebhookConfigurationObject,
+  type WebhookInstallOptions,
+} from "./webhooks.ts";
 export { serviceAccountKubeConfig, type ServiceAccountKubeConfigOptions } from "./serviceaccount.ts";
 
 export interface StartClustersOptions extends Omit<TestClusterOptions, "name"> {

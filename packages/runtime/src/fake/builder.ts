@@ -1,5 +1,6 @@
 import type { KubeObject, ObjectList, ResourceType } from "../api/object.ts";
 import { FakeClient, type FakeKind, type IndexFunc } from "./client.ts";
+import type { FakeWebhooks } from "./webhooks.ts";
 
 /**
  * Builds a FakeClient: `new FakeClientBuilder().withObjects(...).withStatusSubresource(Widget).build()`.
@@ -10,6 +11,7 @@ export class FakeClientBuilder {
   private readonly kinds: FakeKind[] = [];
   private readonly indexes: { type: ResourceType; field: string; extract: IndexFunc<never> }[] = [];
   private statusSubresource: ResourceType[] | undefined;
+  private readonly webhooks: FakeWebhooks[] = [];
 
   /** Objects present from the start; their status is kept even for kinds with a status subresource. */
   withObjects(...objects: KubeObject[]): this {
@@ -44,11 +46,21 @@ export class FakeClientBuilder {
     return this;
   }
 
+  /**
+   * Runs a kind's defaulter and validator on every create, update, patch and delete, as the API server would call
+   * their webhooks: defaults are applied through the same JSON patch, refusals are the API server's errors.
+   */
+  withWebhooks<T extends KubeObject>(type: ResourceType<T>, hooks: Omit<FakeWebhooks<T>, "type">): this {
+    this.webhooks.push({ type, ...hooks } as unknown as FakeWebhooks);
+    return this;
+  }
+
   build(): FakeClient {
     return new FakeClient({
       kinds: this.kinds,
       indexes: this.indexes,
       objects: this.objects,
+      webhooks: this.webhooks,
       ...(this.statusSubresource ? { statusSubresource: this.statusSubresource } : {}),
     });
   }

@@ -19,6 +19,7 @@ import { applyJsonPatch, applyMergePatch, JsonPatchError, type JsonPatchOperatio
 import { fieldRequirementMatches, fieldValue, labelMatcher, parseFieldSelector, SelectorParseError } from "../labels/index.ts";
 import { type FakeRequest, newAlreadyExists, newBadRequest, newConflict, newInvalid, newNotFound } from "./errors.ts";
 import { BUILT_IN_KINDS, mappingFor } from "./kinds.ts";
+import { type FakeWebhooks, admit } from "./webhooks.ts";
 import { decodeContinue, DNS_SUBDOMAIN, encodeContinue, now, parsePatch, randomSuffix, specOf } from "./util.ts";
 
 export type IndexFunc<T extends KubeObject = KubeObject> = (obj: T) => string[];
@@ -39,6 +40,8 @@ export interface FakeClientOptions {
   indexes?: { type: ResourceType; field: string; extract: IndexFunc<never> }[];
   /** Objects present from the start, stored as given (status included) with any missing uid, version or timestamp set. */
   objects?: KubeObject[];
+  /** Defaulters and validators run on writes, as the API server would call their webhooks. */
+  webhooks?: FakeWebhooks[];
 }
 
 type Scope = "main" | "status";
@@ -54,7 +57,8 @@ interface Target {
  * An in-memory Client for fast unit tests of reconcilers, in the spirit of controller-runtime's fake client. It keeps
  * the API server's contracts a reconciler depends on: resourceVersions and conflicts, generation, uid and timestamps,
  * NotFound/AlreadyExists/Conflict/Invalid as real ApiErrors, the status subresource, finalizers and deletionTimestamp,
- * generateName, selectors and indexes. It is not an API server: no admission, defaulting, schema validation, garbage
+ * generateName, selectors and indexes, and the defaulters and validators given withWebhooks. It is not an API server:
+ * no other admission, no schema defaulting or validation, garbage
  * collection or managed fields; strategic merge and server-side apply patches are applied as JSON merge patches
  * (lists are replaced, not merged by key; apply creates missing objects and ignores field ownership and force).
  */
@@ -71,6 +75,7 @@ export class FakeClient implements Client {
   private readonly store = new Map<string, Map<string, KubeObject>>();
   private lastResourceVersion = 0;
   private readonly statusWriter: StatusWriter;
+  private readonly webhooks = new Map<string, FakeWebhooks[]>();
 
   constructor(options: FakeClientOptions = {}) {
     for (const k of BUILT_IN_KINDS) this.registerKind({ type: k, namespaced: k.namespaced, plural: k.plural });
@@ -79,6 +84,7 @@ export class FakeClient implements Client {
     for (const t of statusTypes) this.withStatus.add(gvkKey(t));
     for (const { type, field, extract } of options.indexes ?? []) this.addIndex(type, field, extract as IndexFunc);
     for (const obj of options.objects ?? []) this.addObject(obj);
+    for (const w of options.webhooks ?? []) this.webhooks.set(gvkKey(w.type), [...(this.webhooks.get(gvkKey(w.type)) ?? []), w]);
     this.statusWriter = {
       update: (obj, opts) => this.updateIn(obj, opts ?? {}, "status"),
       patch: (obj, patch, opts) => this.patchIn(obj, patch, opts ?? {}, "status"),
@@ -156,10 +162,11 @@ export class FakeClient implements Client {
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
     if (this.withStatus.has(target.gvk)) delete candidate.status;
-    if (options.dryRun) return candidate;
-    m.resourceVersion = this.nextResourceVersion();
-    bucket.set(this.storeKey(target, m.name), deepCopy(candidate));
-    return candidate;
+    const admitted = (await this.admit(target, "CREATE", candidate, undefined, request, options.dryRun)) as typeof candidate;
+    if (options.dryRun) return admitted;
+    admitted.metadata!.resourceVersion = this.nextResourceVersion();
+    bucket.set(this.storeKey(target, m.name), deepCopy(admitted));
+    return admitted;
   }
 
   update<T extends KubeObject>(obj: T, options: UpdateOptions = {}): Promise<T> {
@@ -175,7 +182,7 @@ export class FakeClient implements Client {
     if (uid && uid !== existing.metadata?.uid) {
       throw newConflict(target.mapping, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${existing.metadata?.uid}`, request);
     }
-    return this.commit(target, existing, obj, scope, request, options.dryRun) as T;
+    return (await this.commit(target, existing, obj, scope, request, options.dryRun)) as T;
   }
 
   patch<T extends KubeObject>(obj: T, patch: Patch, options: PatchOptions = {}): Promise<T> {
@@ -192,6 +199,7 @@ export class FakeClient implements Client {
     if (pre?.resourceVersion && pre.resourceVersion !== existing.metadata?.resourceVersion) {
       throw newConflict(byKind(target.mapping), name, `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${existing.metadata?.resourceVersion}). The object might have been modified`, request);
     }
+    await this.admit(target, "DELETE", undefined, existing, request, options.dryRun);
     if (!options.dryRun) this.remove(target, existing);
   }
 
@@ -201,7 +209,9 @@ export class FakeClient implements Client {
     if (target.mapping.namespaced && !options.namespace) {
       throw new Error(`deleteAllOf ${type.kind}: the kind is namespaced, so a namespace is needed`);
     }
-    const matching = this.select(target, options, this.request("DELETE", target));
+    const request = this.request("DELETE", target);
+    const matching = this.select(target, options, request);
+    for (const obj of matching) await this.admit(target, "DELETE", undefined, obj, request, options.dryRun);
     if (!options.dryRun) for (const obj of matching) this.remove(target, obj);
   }
 
@@ -233,11 +243,11 @@ export class FakeClient implements Client {
     }
     const rv = patched.metadata?.resourceVersion;
     if (rv && rv !== existing.metadata?.resourceVersion) throw newConflict(target.mapping, name, undefined, request);
-    return this.commit(target, existing, patched, scope, request, options.dryRun) as T;
+    return (await this.commit(target, existing, patched, scope, request, options.dryRun)) as T;
   }
 
   /** Stores next as the new state of existing, keeping what only the server may change; returns the stored object. */
-  private commit(target: Target, existing: KubeObject, next: KubeObject, scope: Scope, request: FakeRequest, dryRun?: boolean): KubeObject {
+  private async commit(target: Target, existing: KubeObject, next: KubeObject, scope: Scope, request: FakeRequest, dryRun?: boolean): Promise<KubeObject> {
     const old = existing as KubeObject & { status?: unknown };
     let candidate = { ...deepCopy(next), apiVersion: target.type.apiVersion, kind: target.type.kind } as KubeObject & { status?: unknown };
     if (scope === "status") {
@@ -262,14 +272,23 @@ export class FakeClient implements Client {
         throw newInvalid(target.mapping, name, [{ field: "metadata.finalizers", reason: "FieldValueForbidden", message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` }], request);
       }
     }
+    // Webhooks match the resource, not its status subresource.
+    if (scope === "main") candidate = (await this.admit(target, "UPDATE", candidate, old, request, dryRun)) as typeof candidate;
+    const meta = candidate.metadata!;
     if (deepEqual(candidate, old)) return deepCopy(old);
-    if (!deepEqual(specOf(candidate), specOf(old))) m.generation = (prev.generation ?? 0) + 1;
+    if (!deepEqual(specOf(candidate), specOf(old))) meta.generation = (prev.generation ?? 0) + 1;
     if (dryRun) return candidate;
-    m.resourceVersion = this.nextResourceVersion();
+    meta.resourceVersion = this.nextResourceVersion();
     const bucket = this.bucket(target);
-    if (m.deletionTimestamp && !m.finalizers?.length) bucket.delete(this.storeKey(target, name));
+    if (meta.deletionTimestamp && !meta.finalizers?.length) bucket.delete(this.storeKey(target, name));
     else bucket.set(this.storeKey(target, name), deepCopy(candidate));
     return candidate;
+  }
+
+  private admit(target: Target, operation: "CREATE" | "UPDATE" | "DELETE", obj: KubeObject | undefined, old: KubeObject | undefined, request: FakeRequest, dryRun?: boolean): Promise<KubeObject | undefined> {
+    const hooks = this.webhooks.get(target.gvk);
+    if (!hooks?.length) return Promise.resolve(obj);
+    return admit(hooks, { mapping: target.mapping, operation, object: obj, oldObject: old, request, dryRun: dryRun ?? false });
   }
 
   /** A delete: immediate without finalizers, otherwise marks the object with a deletionTimestamp. */

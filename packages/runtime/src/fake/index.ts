@@ -10,3 +10,4 @@ export {
   newNotFound,
 } from "./errors.ts";
 export { BUILT_IN_KINDS, guessPlural } from "./kinds.ts";
+export type { FakeWebhooks } from "./webhooks.ts";

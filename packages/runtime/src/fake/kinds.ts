@@ -36,6 +36,8 @@ export const BUILT_IN_KINDS: readonly BuiltIn[] = [
   { apiVersion: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true, status: true },
   { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false, status: true },
   { apiVersion: "v1", kind: "Endpoints", plural: "endpoints", namespaced: true, status: false },
+  { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingWebhookConfiguration", plural: "validatingwebhookconfigurations", namespaced: false, status: false },
+  { apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", plural: "mutatingwebhookconfigurations", namespaced: false, status: false },
   { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true, status: true },
   { apiVersion: "apps/v1", kind: "StatefulSet", plural: "statefulsets", namespaced: true, status: true },
   { apiVersion: "apps/v1", kind: "ReplicaSet", plural: "replicasets", namespaced: true, status: true },

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type Checker, formatResults, runChecks } from "../healthz/index.ts";
 import type { Logger } from "../log/index.ts";
 import { registry } from "../metrics/registry.ts";
-import type { Runnable } from "./runnable.ts";
+import type { ServerRunnable } from "./runnable.ts";
 
 /** ":8080", "127.0.0.1:8080", "8080" -> host and port; "0" disables the server (controller-runtime's convention). */
 export function parseBindAddress(address: string): { host: string | undefined; port: number } | undefined {
@@ -18,7 +18,8 @@ export function parseBindAddress(address: string): { host: string | undefined; p
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
 /** A plain HTTP server that the Manager starts first and stops last. */
-export class HttpServerRunnable implements Runnable {
+export class HttpServerRunnable implements ServerRunnable {
+  readonly isServerRunnable = true as const;
   readonly name: string;
   private readonly bind: { host: string | undefined; port: number };
   private readonly routes: Map<string, Route>;

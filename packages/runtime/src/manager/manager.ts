@@ -8,7 +8,7 @@ import { LeaderElectionLostError, LeaderElector } from "../leaderelection/index.
 import { getLogger, type Logger } from "../log/index.ts";
 import type { EventRecorder } from "../recorder/index.ts";
 import { HttpServerRunnable, metricsRoutes, parseBindAddress, probeRoutes } from "./http.ts";
-import { needsLeaderElection, type Runnable } from "./runnable.ts";
+import { isServerRunnable, needsLeaderElection, type Runnable } from "./runnable.ts";
 
 export interface ManagerOptions {
   /** Defaults to the default kubeconfig ($KUBECONFIG, ~/.kube/config, or in-cluster). */
@@ -206,7 +206,7 @@ export class Manager {
     if (this.state === "stopping" || this.state === "stopped") throw new Error("manager is shutting down");
     const group: Group = isCluster(runnable)
       ? "caches"
-      : runnable instanceof HttpServerRunnable
+      : isServerRunnable(runnable)
         ? "servers"
         : needsLeaderElection(runnable)
           ? "leaderElection"
@@ -282,7 +282,7 @@ export class Manager {
     if (signal?.aborted) this.stopAll.abort();
     try {
       for (const e of this.entriesOf("servers")) this.launch(e);
-      await Promise.all(this.entriesOf("servers").map((e) => (e.runnable as HttpServerRunnable).address()));
+      await Promise.all(this.entriesOf("servers").map((e) => (isServerRunnable(e.runnable) ? e.runnable.address() : undefined)));
       for (const e of this.entriesOf("caches")) this.launch(e);
       await Promise.all(this.entriesOf("caches").map((e) => this.waitSynced(e.runnable as Cluster)));
       for (const e of this.entriesOf("others")) this.launch(e);

@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+
 /**
  * Anything the Manager starts: start() runs until the signal aborts (then returns) or fails (then rejects, which
  * stops the manager with that error). A runnable that only sets something up may return early.
@@ -23,4 +25,17 @@ export function needsLeaderElection(r: Runnable): boolean {
 
 export function runnableFunc(fn: (signal: AbortSignal) => Promise<void>): Runnable {
   return { start: fn };
+}
+
+/**
+ * Runnables that serve requests (metrics, probes, webhooks): the Manager starts them before anything else, waits
+ * until address() resolves (they listen), and stops them last.
+ */
+export interface ServerRunnable extends Runnable {
+  readonly isServerRunnable: true;
+  address(): Promise<AddressInfo>;
+}
+
+export function isServerRunnable(r: Runnable): r is ServerRunnable {
+  return (r as Partial<ServerRunnable>).isServerRunnable === true && typeof (r as Partial<ServerRunnable>).address === "function";
 }
