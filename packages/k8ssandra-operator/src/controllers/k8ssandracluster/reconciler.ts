@@ -1,9 +1,10 @@
-import type { ClusterRequest, MultiClusterManager } from "@operator-ts/multicluster";
+import type { ClusterObjectState, ClusterRequest, MultiClusterManager } from "@operator-ts/multicluster";
 import {
   client,
   controllerutil,
   type EventRecorder,
   ignoreNotFound,
+  isAlreadyExists,
   isConnectionError,
   log,
   Patch,
@@ -46,9 +47,11 @@ function seedsOf(dc: CassandraDatacenter): string[] {
 export class K8ssandraClusterReconciler {
   private readonly mcm: MultiClusterManager;
   private readonly recorder: EventRecorder;
+  private readonly clientConfigs: { stateOf(context: string): ClusterObjectState | undefined } | undefined;
 
-  constructor(mcm: MultiClusterManager) {
+  constructor(mcm: MultiClusterManager, clientConfigs?: { stateOf(context: string): ClusterObjectState | undefined }) {
     this.mcm = mcm;
+    this.clientConfigs = clientConfigs;
     this.recorder = mcm.manager.getEventRecorderFor("k8ssandracluster-controller");
   }
 
@@ -138,7 +141,7 @@ export class K8ssandraClusterReconciler {
     if (down.length || missing.length) {
       const parts = [
         ...down.map((c) => `cluster ${c} unreachable${this.since(c)}`),
-        ...missing.map((c) => `no ClientConfig for k8sContext ${c}`),
+        ...missing.map((c) => this.whyMissing(c)),
       ];
       const message = parts.join("; ");
       if (status.condition(CLUSTERS_REACHABLE, "False", missing.length ? "UnknownContext" : "Unreachable", message)) {
@@ -162,6 +165,13 @@ export class K8ssandraClusterReconciler {
     if (down.length || missing.length) return { requeueAfter: RETRY_MS };
   }
 
+  /** Why a k8sContext has no cluster: no ClientConfig names it, or the one that does is not usable (and why). */
+  private whyMissing(context: string): string {
+    const state = this.clientConfigs?.stateOf(context);
+    if (!state) return `no ClientConfig for k8sContext ${context}`;
+    return `ClientConfig ${state.object.namespace}/${state.object.name} for k8sContext ${context} is not usable (${state.reason}): ${state.message}`;
+  }
+
   private since(cluster: string): string {
     const s = this.mcm.health.status(cluster);
     return s?.state === "unreachable" ? ` since ${s.since.toISOString()}` : "";
@@ -183,12 +193,18 @@ export class K8ssandraClusterReconciler {
     const where = `${key.namespace}/${key.name}${context ? ` in cluster ${context}` : ""}`;
     try {
       if (configSecret) await this.ensureConfigSecret(context, configSecret);
-      const current = await cluster.client.get(CassandraDatacenter, key).catch(ignoreNotFound);
+      let current = await cluster.client.get(CassandraDatacenter, key).catch(ignoreNotFound);
       if (!current) {
-        await cluster.client.create(desired);
-        status.recordDatacenter(key.name, context, undefined);
-        this.recorder.event(k8c, "Normal", "DatacenterCreated", `created CassandraDatacenter ${where}`);
-        return false;
+        try {
+          await cluster.client.create(desired);
+          status.recordDatacenter(key.name, context, undefined);
+          this.recorder.event(k8c, "Normal", "DatacenterCreated", `created CassandraDatacenter ${where}`);
+          return false;
+        } catch (err) {
+          // The cache lags the server (a cluster just back from an outage): go on with the server's copy.
+          if (!isAlreadyExists(err)) throw err;
+          current = await cluster.apiReader.get(CassandraDatacenter, key);
+        }
       }
       status.recordDatacenter(key.name, context, current);
       if (current.spec.clusterName !== desired.spec.clusterName) {
@@ -234,7 +250,7 @@ export class K8ssandraClusterReconciler {
     const cluster = this.mcm.getCluster(contextOf(dc));
     const desired = desiredStargate(k8c, dc);
     const key = { namespace: namespaceOf(k8c, dc), name: stargateName(k8c, dc) };
-    const current = await cluster.client.get(Stargate, key).catch(ignoreNotFound);
+    let current = await cluster.client.get(Stargate, key).catch(ignoreNotFound);
     const entry = status.datacenter(dc.metadata.name);
     if (!desired) {
       if (current && ownership.ownerOf(current)?.name === k8c.metadata.name) await cluster.client.delete(current).catch(ignoreNotFound);
@@ -242,9 +258,15 @@ export class K8ssandraClusterReconciler {
       return;
     }
     if (!current) {
-      await cluster.client.create(desired);
-      this.recorder.event(k8c, "Normal", "StargateCreated", `created Stargate ${key.namespace}/${key.name}${dc.k8sContext ? ` in cluster ${dc.k8sContext}` : ""}`);
-      return;
+      try {
+        await cluster.client.create(desired);
+        this.recorder.event(k8c, "Normal", "StargateCreated", `created Stargate ${key.namespace}/${key.name}${dc.k8sContext ? ` in cluster ${dc.k8sContext}` : ""}`);
+        return;
+      } catch (err) {
+        // The cache lags the server: go on with the server's copy.
+        if (!isAlreadyExists(err)) throw err;
+        current = await cluster.apiReader.get(Stargate, key);
+      }
     }
     if (current.metadata.annotations?.[RESOURCE_HASH_ANNOTATION] !== desired.metadata.annotations![RESOURCE_HASH_ANNOTATION]) {
       await cluster.client.update<Stargate>({
