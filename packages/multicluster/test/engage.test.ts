@@ -6,7 +6,15 @@ import { ConfigMap, handler, RestClient, type Secret } from "@operator-ts/runtim
 import { startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ClusterRequest, forCluster, kubeconfigSecretProvider, mcControllerManagedBy, MultiClusterManager, remoteClusters } from "../src/index.ts";
+import {
+  type ClusterRequest,
+  forCluster,
+  KubeconfigFileProvider,
+  kubeconfigSecretProvider,
+  mcControllerManagedBy,
+  MultiClusterManager,
+  remoteClusters,
+} from "../src/index.ts";
 import { eventually } from "../../../test/support/eventually.ts";
 import { recordLogs } from "../../../test/support/logs.ts";
 
@@ -66,19 +74,23 @@ describe("engaging a cluster is retried end to end", () => {
     console.info(`engaged ${engagedMs} ms after the API server answered`);
   });
 
-  it("adds a cluster again whose add failed, when the same kubeconfig works later", async () => {
-    // A token file that is not there yet (a projected token not yet mounted): building the connection fails.
-    const tokenFile = join(dir, "token");
+  /** A kubeconfig for `other` whose token is read from a file: one that is not there yet fails the add. */
+  async function tokenFileKubeconfig(tokenFile: string, context: string): Promise<{ yaml: string; token: string }> {
     const sa = await other.serviceAccountKubeConfig("default", "default");
-    const token = sa.getCurrentUser()!.token!;
     const kc = new KubeConfig();
     kc.loadFromOptions({
       clusters: [sa.getCurrentCluster()!],
       users: [{ name: "file-user", authProvider: { name: "file", config: { tokenFile } } }],
-      contexts: [{ name: "file-ctx", cluster: sa.getCurrentCluster()!.name, user: "file-user" }],
-      currentContext: "file-ctx",
+      contexts: [{ name: context, cluster: sa.getCurrentCluster()!.name, user: "file-user" }],
+      currentContext: context,
     });
-    const yaml = stringify(JSON.parse(kc.exportConfig()));
+    return { yaml: stringify(JSON.parse(kc.exportConfig())), token: sa.getCurrentUser()!.token! };
+  }
+
+  it("adds a cluster again whose add failed, when the same kubeconfig works later", async () => {
+    // A token file that is not there yet (a projected token not yet mounted): building the connection fails.
+    const tokenFile = join(dir, "token");
+    const { yaml, token } = await tokenFileKubeconfig(tokenFile, "file-ctx");
     await mcm.manager.client.create<Secret>({
       apiVersion: "v1",
       kind: "Secret",
@@ -91,5 +103,19 @@ describe("engaging a cluster is retried end to end", () => {
     await writeFile(tokenFile, token);
     await eventually(() => mcm.hasCluster("file-token-cluster"), "the cluster added on a retry", 60_000);
     expect(lines.join("")).not.toContain(token);
+  });
+
+  it("has the kubeconfig file provider add a context again whose add failed", async () => {
+    const tokenFile = join(dir, "file-provider-token");
+    const { yaml, token } = await tokenFileKubeconfig(tokenFile, "from-file");
+    const path = join(dir, "kubeconfig.yaml");
+    await writeFile(path, yaml);
+    const provider = new KubeconfigFileProvider(mcm, { path });
+    await expect(provider.sync()).rejects.toThrow(/from-file/);
+    expect(mcm.hasCluster("from-file")).toBe(false);
+    await writeFile(tokenFile, token);
+    await provider.sync();
+    expect(mcm.hasCluster("from-file")).toBe(true);
+    await mcm.removeCluster("from-file");
   });
 });
