@@ -61,8 +61,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   else if (!options.controlPlane) throw new Error("data-plane mode needs cass-operator's CassandraDatacenter CRD in this cluster, and it is not installed");
   else mcm.manager.log.info("cass-operator's CRD is not installed in the control plane: it hosts no datacenters");
   if (options.controlPlane) {
-    await mcm.manager.add(
-      new ObjectClusterProvider<ClientConfig>(mcm, {
+    const clientConfigs = new ObjectClusterProvider<ClientConfig>(mcm, {
         name: "clientconfigs",
         type: ClientConfig,
         namespace: options.clientConfigNamespace,
@@ -73,9 +72,10 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
           key: KUBECONFIG_SECRET_KEY,
         }),
         context: clientConfigContextName,
-      }),
-    );
-    await setupK8ssandraClusterController(mcm);
+        reportStatus: true,
+      });
+    await mcm.manager.add(clientConfigs);
+    await setupK8ssandraClusterController(mcm, { clientConfigs });
   }
   return { mcm, start: (signal) => mcm.start(signal) };
 }

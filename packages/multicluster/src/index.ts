@@ -19,7 +19,16 @@ export {
   type PreflightTarget,
 } from "./preflight/index.ts";
 export { contextFingerprint, KubeconfigFileProvider, type KubeconfigFileProviderOptions, singleContext } from "./providers/kubeconfig-file.ts";
-export { kubeconfigSecretProvider, ObjectClusterProvider, type ObjectProviderOptions, type SecretKeyRef } from "./providers/object-provider.ts";
+export {
+  CLUSTER_READY_CONDITION,
+  type ClusterObjectReason,
+  type ClusterObjectState,
+  kubeconfigSecretProvider,
+  ObjectClusterProvider,
+  type ObjectProviderEvents,
+  type ObjectProviderOptions,
+  type SecretKeyRef,
+} from "./providers/object-provider.ts";
 export { ClusterStampedQueue } from "./queue.ts";
 export {
   allClusters,

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { Cluster, type ClusterOptions, type Controller, type Logger, Manager, type ManagerOptions, type Source } from "@operator-ts/runtime";
+import { cache, Cluster, type ClusterOptions, type Controller, type Logger, Manager, type ManagerOptions, type Source } from "@operator-ts/runtime";
 import { EventEmitter } from "eventemitter3";
 import { ClusterHealth, type ClusterHealthOptions } from "./health/index.ts";
 import type { ClusterFilter, ClusterRequest } from "./reconcile.ts";
@@ -20,6 +20,7 @@ interface Engaged {
   cluster: Cluster;
   stop: AbortController;
   stopped: Promise<void> | undefined;
+  wake: Wake;
 }
 
 export interface MultiClusterManagerOptions extends ManagerOptions {
@@ -51,36 +52,61 @@ export class ClusterNotFoundError extends Error {
   }
 }
 
+/** Lets waits for a retry end early: woken when the cluster turns reachable again. */
+class Wake {
+  private controller = new AbortController();
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+  now(): void {
+    this.controller.abort();
+    this.controller = new AbortController();
+  }
+}
+
 /**
  * A remote cluster's source, made to survive what a remote cluster does: it stops with the cluster, and a start that
  * fails (the cluster is down, or lacks the CRD for now) is logged and retried in the background with backoff instead of
- * failing the controller that every other cluster shares.
+ * failing the controller that every other cluster shares. Each attempt starts a fresh source from the spec: a source
+ * attaches to one controller once, and one whose start failed holds nothing worth keeping, so retrying means making
+ * another rather than teaching every source kind to start twice. The wait between attempts ends as soon as the
+ * cluster is seen reachable again.
  */
-function remoteSource(source: Source<ClusterRequest>, stop: AbortSignal, log: Logger, cluster: string): Source<ClusterRequest> {
-  let started: Promise<boolean> | undefined;
+function remoteSource(make: () => Source<ClusterRequest>, engaged: Engaged, log: Logger, cluster: string): Source<ClusterRequest> {
+  let started: Promise<Source<ClusterRequest> | undefined> | undefined;
+  // The first attempt's source, made now so that the watch has a name before it starts.
+  let next: Source<ClusterRequest> | undefined = make();
+  const name = String(next);
   return {
     start: async (signal, queue) => {
-      const both = AbortSignal.any([signal, stop]);
+      const both = AbortSignal.any([signal, engaged.stop.signal]);
+      const backoff = new cache.Backoff({ initialMs: 1000 });
       started = (async () => {
-        for (let delayMs = 1000; !both.aborted; delayMs = Math.min(delayMs * 2, 30_000)) {
+        while (!both.aborted) {
+          const source = next ?? make();
+          next = undefined;
           try {
             await source.start(both, queue);
-            return true;
+            return source;
           } catch (err) {
             if (both.aborted) break;
-            log.warn({ cluster, source: String(source), err: (err as Error).message, retryInMs: delayMs }, "could not start a watch on a cluster; retrying");
-            await delay(delayMs, undefined, { signal: both }).catch(() => undefined);
+            const retryInMs = backoff.next();
+            log.warn({ cluster, source: name, err: (err as Error).message, retryInMs }, "could not start a watch on a cluster; retrying");
+            const woken = engaged.wake.signal;
+            await delay(retryInMs, undefined, { signal: AbortSignal.any([both, woken]) }).catch(() => undefined);
+            if (woken.aborted) backoff.reset();
           }
         }
-        return false;
+        return undefined;
       })();
     },
     waitForSync: async (signal) => {
-      const both = AbortSignal.any([signal, stop]);
-      if (!started || !(await Promise.race([started, new Promise<false>((r) => both.addEventListener("abort", () => r(false), { once: true }))]))) return false;
-      return source.waitForSync(both);
+      const both = AbortSignal.any([signal, engaged.stop.signal]);
+      const aborted = new Promise<undefined>((r) => both.addEventListener("abort", () => r(undefined), { once: true }));
+      const source = started && (await Promise.race([started, aborted]));
+      return source ? source.waitForSync(both) : false;
     },
-    toString: () => `${String(source)} on cluster ${cluster}`,
+    toString: () => `${name} on cluster ${cluster}`,
   };
 }
 
@@ -104,6 +130,14 @@ export class MultiClusterManager {
     this.health = new ClusterHealth(options.health);
     this.clusterDefaults = options.clusterDefaults ?? {};
     manager.addReadyzCheck("clusters", this.health.readyzCheck());
+    // A cluster that answers again is caught up now: its informers and pending watch starts stop waiting out backoffs
+    // that grew while it was away.
+    this.health.onChange((status) => {
+      const engaged = status.state === "reachable" ? this.clusters.get(status.name) : undefined;
+      if (!engaged) return;
+      engaged.cluster.retryNow();
+      engaged.wake.now();
+    });
   }
 
   static async create(options: MultiClusterManagerOptions = {}): Promise<MultiClusterManager> {
@@ -144,7 +178,7 @@ export class MultiClusterManager {
       from instanceof Cluster
         ? from
         : await Cluster.create(from, { ...this.clusterDefaults, ...options.cluster, name, logger: this.manager.log.child({ cluster: name }) });
-    const engaged: Engaged = { cluster, stop: new AbortController(), stopped: undefined };
+    const engaged: Engaged = { cluster, stop: new AbortController(), stopped: undefined, wake: new Wake() };
     this.clusters.set(name, engaged);
     this.health.track(name, cluster.transport);
     const runnable = {
@@ -153,7 +187,16 @@ export class MultiClusterManager {
       waitForCacheSync: (signal?: AbortSignal) => cluster.waitForCacheSync(signal),
       needLeaderElection: () => false,
     };
-    await this.manager.add(runnable);
+    try {
+      await this.manager.add(runnable);
+    } catch (err) {
+      // Not added after all: leave nothing behind, so that the caller's retry starts from scratch.
+      this.clusters.delete(name);
+      engaged.stop.abort();
+      this.health.untrack(name, false);
+      await engaged.stopped;
+      throw err;
+    }
     const sources = this.engageCluster(name, engaged);
     this.manager.log.info({ cluster: name, server: cluster.transport.server }, "cluster added");
     this.events.emit("added", name);
@@ -202,8 +245,7 @@ export class MultiClusterManager {
     const sources: Source<ClusterRequest>[] = [];
     for (const spec of entry.specs) {
       if (!spec.clusters(name)) continue;
-      const made = spec.make(name, cluster);
-      const source = engaged ? remoteSource(made, engaged.stop.signal, this.manager.log, name) : made;
+      const source = engaged ? remoteSource(() => spec.make(name, cluster), engaged, this.manager.log, name) : spec.make(name, cluster);
       // Remote clusters join without holding up the controller's start: one that is down must not block the others.
       void entry.controller.watch(source, { waitForSync: name === "" }).catch((err: unknown) => {
         this.manager.log.error({ cluster: name, err: (err as Error).message }, "could not engage a watch");

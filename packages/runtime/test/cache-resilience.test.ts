@@ -159,4 +159,58 @@ describe("InformerCache through API server outages, expired resourceVersions and
     // Resumed from its resourceVersion, not relisted.
     expect(stats.lists).toBe(1);
   });
+
+  it("drops only the stalled watch's own stream: other requests on the same connection carry on", async () => {
+    const proxy = await StreamProxy.start(cluster);
+    closers.push(() => proxy.close());
+    const viaProxy = await RestTransport.fromKubeConfig(kubeconfigThrough(cluster.kubeconfig, proxy.port));
+    closers.push(() => viaProxy.destroy());
+    const writer = await admin();
+    await createConfigMap(writer, "stall", "own-stream", { v: "1" });
+    const cache = new InformerCache(viaProxy, new RESTMapper(viaProxy), {
+      namespaces: ["stall"],
+      reflector: { ...fastRetries, watchInactivityTimeoutMs: 2000 },
+    });
+    const informer = await cache.getSharedInformer(ConfigMap);
+    run(cache);
+    expect(await cache.waitForCacheSync(AbortSignal.timeout(20_000))).toBe(true);
+    await eventually(() => informer.stats().watching && proxy.openStreams > 0, "the watch being open");
+    expect(proxy.stall()).toBe(1);
+
+    // Opened after the stall on the same transport, standing for lease renewals, writes and the other watches.
+    const stop = new AbortController();
+    closers.unshift(async () => stop.abort());
+    const other: string[] = [];
+    let otherEnded: unknown;
+    const otherWatch = (async () => {
+      try {
+        for await (const batch of viaProxy.watch<{ metadata: { name: string } }>("/api/v1/namespaces/stall/secrets", {}, stop.signal)) {
+          for (const e of batch) other.push(`${e.type} ${e.object.metadata.name}`);
+        }
+        otherEnded = "ended";
+      } catch (err) {
+        otherEnded = err;
+      }
+    })();
+    await eventually(() => proxy.openStreams >= 2, "the other watch open");
+    await eventually(() => informer.stats().stalledWatches >= 1, "the watchdog firing");
+    await writer.request("POST", "/api/v1/namespaces/stall/secrets", {
+      body: { apiVersion: "v1", kind: "Secret", metadata: { name: "after-the-stall", namespace: "stall" } },
+    });
+    await eventually(() => other.includes("ADDED after-the-stall"), "the other watch still delivering");
+    expect(otherEnded).toBeUndefined();
+    stop.abort();
+    await otherWatch;
+  });
+
+  it("does not count an informer whose creation failed as synced", async () => {
+    const t = await admin();
+    const cache = new InformerCache(t, new RESTMapper(t));
+    run(cache);
+    const missing = { apiVersion: "nowhere.example.com/v1", kind: "Missing" };
+    const creation = cache.getInformer(missing).catch((err: unknown) => err);
+    // Asked while the creation is in flight: it fails (no such kind), so the cache is not synced.
+    expect(await cache.waitForCacheSync(AbortSignal.timeout(20_000))).toBe(false);
+    expect(String(await creation)).toMatch(/Missing/);
+  });
 });

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigMap, Deployment, type ConfigMap as ConfigMapT, type Deployment as DeploymentT } from "../src/api/kinds.ts";
 import { type KubeObject, resourceType } from "../src/api/object.ts";
-import { isNotFound, RestClient } from "../src/client/index.ts";
+import { RESTMapper } from "../src/api/restmapper.ts";
+import { InformerCache } from "../src/cache/index.ts";
+import { isAlreadyExists, isNotFound, newClient, RestClient } from "../src/client/index.ts";
 import { createOrPatch, createOrUpdate, finalize, setControllerReference } from "../src/controllerutil/index.ts";
 import { startCluster, type TestCluster } from "../src/envtest/index.ts";
 
@@ -112,6 +114,32 @@ describe("controllerutil on a real API server", () => {
     expect(stored.status).toEqual({ phase: "Ready" });
     expect(stored.metadata?.generation).toBe(1);
     expect(await createOrPatch(client, gizmo("patched"), (o) => void (o.spec = { size: 1 }))).toBe("unchanged");
+  });
+
+  it("createOrUpdate and createOrPatch go on with the server's copy when the cache has not seen the object yet", async () => {
+    // A cache that does not hold the object although the server does, as one that lags after an outage.
+    const cache = new InformerCache(client.transport, new RESTMapper(client.transport), { defaultLabelSelector: { seen: "yes" } });
+    const stop = new AbortController();
+    const running = cache.start(stop.signal);
+    try {
+      const cached = newClient({ reader: cache, writer: client });
+      await client.create<ConfigMapT>({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "unseen", namespace: "default" }, data: { a: "1" } });
+      const unseen = (): ConfigMapT => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "unseen", namespace: "default" } });
+      const set = (value: string) => (c: ConfigMapT) => void (c.data = { ...c.data, a: value });
+
+      const refused = await createOrUpdate(cached, unseen(), set("2")).catch((e: unknown) => e);
+      expect(isAlreadyExists(refused)).toBe(true);
+      const updated = unseen();
+      expect(await createOrUpdate(cached, updated, set("2"), { apiReader: client })).toBe("updated");
+      expect(updated.metadata?.uid).toBeTruthy();
+      expect((await client.get(ConfigMap, { namespace: "default", name: "unseen" })).data).toEqual({ a: "2" });
+      expect(await createOrUpdate(cached, unseen(), set("2"), { apiReader: client })).toBe("unchanged");
+      expect(await createOrPatch(cached, unseen(), set("3"), { apiReader: client })).toBe("updated");
+      expect((await client.get(ConfigMap, { namespace: "default", name: "unseen" })).data).toEqual({ a: "3" });
+    } finally {
+      stop.abort();
+      await running;
+    }
   });
 
   it("finalize holds deletion until cleanup ran", async () => {

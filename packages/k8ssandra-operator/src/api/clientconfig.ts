@@ -1,4 +1,4 @@
-import { type CustomResource, defineCustomResource, Type } from "@operator-ts/runtime/crd";
+import { conditionsSchema, type CustomResource, defineCustomResource, Type } from "@operator-ts/runtime/crd";
 
 /** The data key of a ClientConfig's Secret that holds the kubeconfig. */
 export const KUBECONFIG_SECRET_KEY = "kubeconfig";
@@ -22,9 +22,15 @@ export const ClientConfig = defineCustomResource({
       { description: "A Secret in this namespace whose data key `kubeconfig` holds the kubeconfig." },
     ),
   }),
+  status: Type.Object({
+    conditions: Type.Optional(
+      conditionsSchema("Ready: whether the cluster is usable; its reason is Ready, SecretNotFound, InvalidKubeconfig or Unreachable."),
+    ),
+  }),
   printerColumns: [
     { name: "Context", type: "string", jsonPath: ".spec.contextName" },
     { name: "Secret", type: "string", jsonPath: ".spec.kubeConfigSecret.name" },
+    { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
     { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ],
 });

@@ -176,7 +176,7 @@ export class StargateReconciler {
         }
       }
       controllerutil.setControllerReference(sg, live);
-    });
+    }, { apiReader: this.apiReader });
     if (result !== "unchanged") {
       log.fromContext().info({ kind: desired.kind, object: desired.metadata!.name, result }, `${desired.kind} ${result}`);
       this.recorder.event(sg, "Normal", result === "created" ? `Created${desired.kind}` : `Updated${desired.kind}`,

@@ -11,10 +11,12 @@ export interface ClusterStatus {
   since: Date;
   /** Why it is unreachable: the last probe's error, free of credentials. */
   lastError?: string;
+  /** False until the first probe answered (or failed): "reachable" is only assumed until then. */
+  probed: boolean;
 }
 
 export interface ClusterHealthOptions {
-  /** Probe period; default 5 s. */
+  /** Probe period; default 5 s. An unreachable cluster is probed every second at most, so its return is seen soon. */
   intervalMs?: number;
   /** A probe slower than this counts as a failure; default 3 s. */
   timeoutMs?: number;
@@ -66,7 +68,7 @@ export class ClusterHealth {
   track(name: string, transport: RestTransport): void {
     this.untrack(name, false);
     const stop = new AbortController();
-    const status: ClusterStatus = { name, state: "reachable", since: new Date() };
+    const status: ClusterStatus = { name, state: "reachable", since: new Date(), probed: false };
     this.tracked.set(name, { status, stop });
     this.removed.delete(name);
     reachableGauge.set({ cluster: name }, 1);
@@ -82,7 +84,7 @@ export class ClusterHealth {
     this.tracked.delete(name);
     reachableGauge.remove({ cluster: name });
     if (markRemoved) {
-      const status: ClusterStatus = { name, state: "removed", since: new Date() };
+      const status: ClusterStatus = { name, state: "removed", since: new Date(), probed: true };
       this.removed.set(name, status);
       this.emit(status);
     }
@@ -124,11 +126,13 @@ export class ClusterHealth {
     const t = this.tracked.get(name);
     if (!t) return;
     const state: ClusterState = ok ? "reachable" : "unreachable";
-    if (t.status.state === state) {
+    if (t.status.state === state && t.status.probed) {
       if (!ok) t.status.lastError = error;
       return;
     }
-    t.status = { name, state, since: new Date(), ...(ok ? {} : { lastError: error }) };
+    // The first answer is told to listeners even when it confirms the assumed state: it is the first that is known.
+    const since = t.status.state === state ? t.status.since : new Date();
+    t.status = { name, state, since, probed: true, ...(ok ? {} : { lastError: error }) };
     if (!ok) {
       t.reachable?.abort(new ClusterUnreachableError(name, error ?? "a request failed"));
       t.reachable = undefined;
@@ -171,7 +175,8 @@ export class ClusterHealth {
         if (signal.aborted) return;
         this.report(name, false, err instanceof Error ? err.message : String(err));
       }
-      await delay(this.intervalMs, undefined, { signal: signal }).catch(() => undefined);
+      const wait = this.tracked.get(name)?.status.state === "unreachable" ? Math.min(this.intervalMs, 1000) : this.intervalMs;
+      await delay(wait, undefined, { signal: signal }).catch(() => undefined);
     }
   }
 }

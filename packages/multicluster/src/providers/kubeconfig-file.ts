@@ -74,14 +74,23 @@ export class KubeconfigFileProvider implements Runnable {
         await this.mcm.removeCluster(name);
       }
     }
+    const failed: string[] = [];
     for (const [name, fingerprint] of wanted) {
       const previous = this.known.get(name);
       if (previous === fingerprint) continue;
-      this.known.set(name, fingerprint);
-      const single = singleContext(kc, name);
-      if (previous === undefined) await this.mcm.addCluster(name, single, { waitForSync: false });
-      else await this.mcm.replaceCluster(name, single, { waitForSync: false });
+      // Recorded only once added: a context whose add failed is tried again at the next read; a replace is a remove
+      // and an add, so it is forgotten in between.
+      this.known.delete(name);
+      try {
+        const single = singleContext(kc, name);
+        if (previous === undefined) await this.mcm.addCluster(name, single, { waitForSync: false });
+        else await this.mcm.replaceCluster(name, single, { waitForSync: false });
+        this.known.set(name, fingerprint);
+      } catch (err) {
+        failed.push(`${name}: ${(err as Error).message}`);
+      }
     }
+    if (failed.length) throw new Error(`could not add every context (retried at the next read): ${failed.join("; ")}`);
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -90,7 +99,7 @@ export class KubeconfigFileProvider implements Runnable {
       try {
         await this.sync();
       } catch (err) {
-        log.error({ err: (err as Error).message, path: this.options.path }, "could not read kubeconfig file; keeping the clusters as they were");
+        log.error({ err: (err as Error).message, path: this.options.path }, "could not bring the clusters in line with the kubeconfig file; trying again at the next read");
       }
       await delay(this.options.pollIntervalMs ?? 10_000, undefined, { signal: signal }).catch(() => undefined);
     }

@@ -2,15 +2,22 @@ import { createHash } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
 import {
   client,
+  type Condition,
+  conditions,
   Controller,
+  type EventRecorder,
   handler,
   InformerCache,
   type KubeObject,
+  type Logger,
+  Patch,
   type ResourceType,
   type Runnable,
   Secret,
   source,
 } from "@operator-ts/runtime";
+import { EventEmitter } from "eventemitter3";
+import type { ClusterStatus } from "../health/index.ts";
 import type { MultiClusterManager } from "../manager.ts";
 
 export interface SecretKeyRef {
@@ -20,7 +27,7 @@ export interface SecretKeyRef {
 }
 
 export interface ObjectProviderOptions<T extends KubeObject> {
-  /** Names this provider in logs and its controller's metrics. */
+  /** Names this provider in logs, its controller's metrics and the Events it records. */
   name: string;
   /** The kind whose objects each stand for one cluster: Secret itself, or a ClientConfig-like custom resource. */
   type: ResourceType<T>;
@@ -34,30 +41,70 @@ export interface ObjectProviderOptions<T extends KubeObject> {
   kubeconfigRef(obj: T): SecretKeyRef;
   /** Which context of that kubeconfig to use; default its current context. */
   context?(obj: T): string | undefined;
+  /**
+   * Report on each object whether its cluster is usable: a `Ready` condition in its status (the kind needs a status
+   * subresource with `conditions`) and an Event when that changes (Warning for a problem). Default false.
+   */
+  reportStatus?: boolean;
 }
+
+/** Why an object's cluster is usable or not: the `reason` of its Ready condition. */
+export type ClusterObjectReason = "SecretNotFound" | "InvalidKubeconfig" | "Unreachable" | "Ready";
+
+/** What a provider knows about one object's cluster. */
+export interface ClusterObjectState {
+  /** The object standing for the cluster. */
+  object: { namespace?: string; name: string };
+  cluster: string;
+  reason: ClusterObjectReason;
+  /** One line, for people; never holds the kubeconfig or its credentials. */
+  message: string;
+}
+
+export interface ObjectProviderEvents {
+  /** An object's state changed (or the object went away: state undefined). */
+  changed: (cluster: string, state: ClusterObjectState | undefined) => void;
+}
+
+/** The condition type the provider reports on its objects. */
+export const CLUSTER_READY_CONDITION = "Ready";
 
 function fingerprint(kubeconfig: string, context: string | undefined): string {
   return createHash("sha256").update(kubeconfig).update("\u0000").update(context ?? "").digest("hex");
 }
 
+type Problem = Omit<ClusterObjectState, "object" | "cluster"> & { reason: "SecretNotFound" | "InvalidKubeconfig" };
+
 /**
  * Clusters from objects in the home cluster: each object names a cluster and points at a Secret holding its
  * kubeconfig. A new object adds a cluster, a changed kubeconfig (a rotated credential) replaces just that cluster,
- * a deleted object removes it, all while the manager runs. A bad or missing kubeconfig is logged (never its
- * content) and retried with backoff; the other clusters are untouched.
+ * a deleted object removes it, all while the manager runs. A missing Secret or a bad kubeconfig is reported (one log
+ * line, and with reportStatus a condition and an Event; never the kubeconfig's content) and looked at again when the
+ * Secret changes; a failed add is retried with backoff; the other clusters are untouched. stateOf() tells whoever
+ * uses a cluster why it is missing or unusable.
  */
 export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
+  /** "changed" whenever an object's state does: for controllers that report on the clusters they use. */
+  readonly events = new EventEmitter<ObjectProviderEvents>();
   private readonly mcm: MultiClusterManager;
   private readonly options: ObjectProviderOptions<T>;
   private readonly cache: InformerCache;
   private readonly controller: Controller;
-  /** object key -> the cluster it added and that cluster's kubeconfig fingerprint */
+  private readonly recorder: EventRecorder;
+  private readonly log: Logger;
+  /** Requests to look at an object again: its cluster's reachability changed. */
+  private readonly recheck = new source.ChannelSource<KubeObject>();
+  /** object key -> the cluster it added and that cluster's kubeconfig fingerprint; set only once the add succeeded */
   private readonly owned = new Map<string, { cluster: string; fingerprint: string }>();
+  /** object key -> its last reported state */
+  private readonly states = new Map<string, ClusterObjectState>();
 
   constructor(mcm: MultiClusterManager, options: ObjectProviderOptions<T>) {
     this.mcm = mcm;
     this.options = options;
     const home = mcm.manager.cluster;
+    this.log = mcm.manager.log.child({ provider: options.name });
+    this.recorder = mcm.manager.getEventRecorderFor(`cluster-provider-${options.name}`);
     // A cache of its own, restricted to the provider's namespace and labels, so the home cluster's shared cache is
     // not made to watch every Secret of the cluster.
     const restriction = { namespaces: options.namespace ? [options.namespace] : undefined };
@@ -69,7 +116,7 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
       name: `cluster-provider-${options.name}`,
       reconciler: { reconcile: (req) => this.reconcile(req) },
       needLeaderElection: false,
-      logger: mcm.manager.log.child({ provider: options.name }),
+      logger: this.log,
     });
     this.controller.watch(source.kind(this.cache, options.type, handler.enqueueRequestForObject<T>()));
     if (options.type.kind !== "Secret" || options.type.apiVersion !== "v1") {
@@ -78,10 +125,18 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
         source.kind(this.cache, Secret, handler.enqueueRequestsFromMapFunc((secret: Secret) => this.referencing(secret))),
       );
     }
+    this.controller.watch(source.channel(this.recheck, handler.enqueueRequestForObject<KubeObject>()));
+    mcm.health.onChange((status) => this.onHealth(status));
   }
 
   needLeaderElection(): boolean {
     return false;
+  }
+
+  /** The state of the object that provides this cluster, if one does. */
+  stateOf(cluster: string): ClusterObjectState | undefined {
+    for (const state of this.states.values()) if (state.cluster === cluster) return state;
+    return undefined;
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -92,6 +147,14 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
       await cacheDone;
       for (const { cluster } of this.owned.values()) await this.mcm.removeCluster(cluster);
       this.owned.clear();
+    }
+  }
+
+  private onHealth(status: ClusterStatus): void {
+    for (const [key, owned] of this.owned) {
+      if (owned.cluster !== status.name) continue;
+      const [namespace, name] = splitKey(key);
+      this.recheck.send({ apiVersion: this.options.type.apiVersion, kind: this.options.type.kind, metadata: { namespace, name } });
     }
   }
 
@@ -108,7 +171,7 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
 
   private async reconcile(req: { namespace?: string; name: string }): Promise<void> {
     const key = `${req.namespace ?? ""}/${req.name}`;
-    const log = this.mcm.manager.log.child({ provider: this.options.name, object: key });
+    const log = this.log.child({ object: key });
     let obj: T | undefined;
     try {
       obj = await this.cache.get(this.options.type, req);
@@ -122,43 +185,112 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
         await this.mcm.removeCluster(previous.cluster);
         log.info({ cluster: previous.cluster }, "cluster removed: its object is gone");
       }
+      const gone = this.states.get(key);
+      if (gone) {
+        this.states.delete(key);
+        this.events.emit("changed", gone.cluster, undefined);
+      }
       return;
     }
     const clusterName = this.options.clusterName(obj);
+    const loaded = await this.loadKubeconfig(obj, clusterName);
+    if ("reason" in loaded) {
+      // The Secret's watch brings the object back here when it is fixed: nothing to retry meanwhile.
+      await this.report(obj, clusterName, loaded, log);
+      return;
+    }
+    const { kubeconfig, print } = loaded;
+    if (!previous || previous.fingerprint !== print || previous.cluster !== clusterName) {
+      if (previous) {
+        // A replace is a remove and an add: forgotten first, so that a failed add is retried as an add.
+        this.owned.delete(key);
+        await this.mcm.removeCluster(previous.cluster);
+      }
+      await this.mcm.addCluster(clusterName, kubeconfig, { waitForSync: false });
+      this.owned.set(key, { cluster: clusterName, fingerprint: print });
+      log.info({ cluster: clusterName }, previous?.cluster === clusterName ? "cluster credentials changed: connection replaced" : "cluster added");
+    }
+    const health = this.mcm.health.status(clusterName);
+    // Until the first probe answers, whether the server is up is not known: the probe's result brings us back.
+    if (!health?.probed) return;
+    if (health.state === "unreachable") {
+      const message = `the API server of cluster "${clusterName}" does not answer${health.lastError ? `: ${health.lastError}` : ""}`;
+      await this.report(obj, clusterName, { reason: "Unreachable", message }, log);
+    } else {
+      await this.report(obj, clusterName, { reason: "Ready", message: `cluster "${clusterName}" is connected` }, log);
+    }
+  }
+
+  /** The object's kubeconfig, or why there is none; never says what the kubeconfig holds. */
+  private async loadKubeconfig(obj: T, clusterName: string): Promise<{ kubeconfig: KubeConfig; print: string } | Problem> {
     const ref = this.options.kubeconfigRef(obj);
     let secret: Secret;
     try {
       secret = await this.cache.get(Secret, { namespace: ref.namespace, name: ref.name });
     } catch (err) {
-      if (client.isNotFound(err)) throw new Error(`kubeconfig Secret ${ref.namespace}/${ref.name} for cluster "${clusterName}" not found`);
-      throw err;
+      if (!client.isNotFound(err)) throw err;
+      return { reason: "SecretNotFound", message: `kubeconfig Secret ${ref.namespace}/${ref.name} for cluster "${clusterName}" not found` };
     }
     const encoded = secret.data?.[ref.key];
-    if (!encoded) throw new Error(`Secret ${ref.namespace}/${ref.name} has no key "${ref.key}" for cluster "${clusterName}"`);
+    if (!encoded) {
+      return { reason: "InvalidKubeconfig", message: `Secret ${ref.namespace}/${ref.name} has no key "${ref.key}" for cluster "${clusterName}"` };
+    }
     const text = Buffer.from(encoded, "base64").toString("utf8");
     const context = this.options.context?.(obj);
-    const print = fingerprint(text, context);
-    if (previous && previous.fingerprint === print && previous.cluster === clusterName) return;
-
     const kubeconfig = new KubeConfig();
     try {
       kubeconfig.loadFromString(text);
       if (context && kubeconfig.getContextObject(context)) kubeconfig.setCurrentContext(context);
-      if (!kubeconfig.getCurrentCluster()) throw new Error("no current cluster");
+      if (!kubeconfig.getCurrentCluster()?.server) throw new Error("no current cluster");
     } catch {
       // The parser's message may quote the document; say only where the bad kubeconfig is.
-      throw new Error(`Secret ${ref.namespace}/${ref.name} key "${ref.key}" does not hold a usable kubeconfig for cluster "${clusterName}"`);
+      return {
+        reason: "InvalidKubeconfig",
+        message: `Secret ${ref.namespace}/${ref.name} key "${ref.key}" does not hold a usable kubeconfig for cluster "${clusterName}"`,
+      };
     }
-    if (previous && previous.cluster !== clusterName) await this.mcm.removeCluster(previous.cluster);
-    this.owned.set(key, { cluster: clusterName, fingerprint: print });
-    if (this.mcm.hasCluster(clusterName) && previous?.cluster === clusterName) {
-      await this.mcm.replaceCluster(clusterName, kubeconfig, { waitForSync: false });
-      log.info({ cluster: clusterName }, "cluster credentials changed: connection replaced");
-    } else {
-      await this.mcm.addCluster(clusterName, kubeconfig, { waitForSync: false });
-      log.info({ cluster: clusterName }, "cluster added");
-    }
+    return { kubeconfig, print: fingerprint(text, context) };
   }
+
+  /** Records an object's state; a change is logged once, told to listeners and, with reportStatus, written and evented. */
+  private async report(obj: T, cluster: string, state: Omit<ClusterObjectState, "object" | "cluster">, log: Logger): Promise<void> {
+    const key = `${obj.metadata?.namespace ?? ""}/${obj.metadata!.name!}`;
+    const next: ClusterObjectState = { object: { namespace: obj.metadata?.namespace, name: obj.metadata!.name! }, cluster, ...state };
+    const before = this.states.get(key);
+    const changed = before?.reason !== next.reason || before.message !== next.message || before.cluster !== next.cluster;
+    this.states.set(key, next);
+    if (changed) {
+      if (next.reason === "Ready") log.info({ cluster }, "cluster usable");
+      else log.warn({ cluster, reason: next.reason, err: next.message }, "cluster not usable");
+      this.events.emit("changed", cluster, next);
+      if (this.options.reportStatus && before?.reason !== next.reason) {
+        this.recorder.event(obj, next.reason === "Ready" ? "Normal" : "Warning", next.reason, next.message);
+      }
+    }
+    if (this.options.reportStatus) await this.writeCondition(obj, next);
+  }
+
+  private async writeCondition(obj: T, state: ClusterObjectState): Promise<void> {
+    const current = ((obj as { status?: { conditions?: Condition[] } }).status?.conditions ?? []).map((c) => ({ ...c }));
+    const ready = state.reason === "Ready";
+    const changed = conditions.setStatusCondition(current, {
+      type: CLUSTER_READY_CONDITION,
+      status: ready ? "True" : "False",
+      reason: state.reason,
+      message: state.message,
+      observedGeneration: obj.metadata?.generation,
+    });
+    if (!changed) return;
+    await this.mcm.manager.client
+      .status()
+      .patch(obj, Patch.merge({ status: { conditions: current } }))
+      .catch(client.ignoreNotFound);
+  }
+}
+
+function splitKey(key: string): [string | undefined, string] {
+  const slash = key.indexOf("/");
+  return [key.slice(0, slash) || undefined, key.slice(slash + 1)];
 }
 
 /** Clusters from kubeconfig Secrets selected by labels: one cluster per Secret, named by the Secret (or a label). */

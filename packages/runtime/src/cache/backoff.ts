@@ -26,6 +26,12 @@ export class Backoff {
     this.resetAfterMs = options.resetAfterMs ?? 60_000;
   }
 
+  /** Starts the sequence over: the next failure waits initialMs again (the server is known to answer now). */
+  reset(): void {
+    this.attempt = 0;
+    this.lastFailure = 0;
+  }
+
   /** Records a failure and returns how long to wait before the next attempt. */
   next(now = Date.now()): number {
     if (now - this.lastFailure > this.resetAfterMs) this.attempt = 0;

@@ -111,10 +111,20 @@ export class InformerCache implements Cache {
     });
   }
 
+  /** True once every informer asked for has synced; false if one could not be created (no mapping, server down). */
   async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
-    const entries = await Promise.all([...this.pending.values()].map((p) => p.catch(() => undefined)));
-    const synced = await Promise.all(entries.map((e) => (e ? e.informer.waitForSync(signal) : true)));
+    const synced = await Promise.all(
+      [...this.pending.values()].map((p) => p.then((e) => e.informer.waitForSync(signal), () => false)),
+    );
     return synced.every(Boolean);
+  }
+
+  /**
+   * Every informer ends its backoff wait and lists or watches again at once: for when the API server is known to
+   * answer again, so informers whose delays grew during an outage catch up now.
+   */
+  retryNow(): void {
+    for (const entry of this.entries.values()) entry.informer.retryNow();
   }
 
   /** Runs every informer until the signal aborts; resolves once they have all stopped. */

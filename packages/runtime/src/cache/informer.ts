@@ -111,6 +111,11 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     return total;
   }
 
+  /** Every reflector ends its backoff wait and retries at once (see Reflector.retryNow). */
+  retryNow(): void {
+    for (const r of this.reflectors) r.retryNow();
+  }
+
   addEventHandler(handler: ResourceEventHandler<T>): HandlerRegistration {
     const reg: Registration<T> = { handler, removed: false };
     // The replay runs synchronously, so no event can slip in between it and the registration below.

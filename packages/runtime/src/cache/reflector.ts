@@ -95,6 +95,8 @@ export class Reflector<T extends KubeObject> {
   /** Whether the API server streams lists (sendInitialEvents); undefined until tried. */
   private watchList: boolean | undefined;
   private lastGoneAt = 0;
+  /** Aborted by retryNow() to end the backoff wait in progress. */
+  private wake = new AbortController();
   readonly stats: ReflectorStats = emptyStats();
 
   constructor(options: ReflectorOptions<T>) {
@@ -118,6 +120,21 @@ export class Reflector<T extends KubeObject> {
     return this.listed;
   }
 
+  /**
+   * Ends the backoff wait in progress and starts the delays over: for a caller that knows the API server answers again
+   * (a health probe passed), so a reflector whose delay grew during an outage does not sit out the rest of it.
+   */
+  retryNow(): void {
+    this.backoff.reset();
+    this.wake.abort();
+    this.wake = new AbortController();
+  }
+
+  /** A backoff wait that retryNow() cuts short. */
+  private pause(ms: number, signal: AbortSignal): Promise<void> {
+    return sleep(ms, AbortSignal.any([signal, this.wake.signal]));
+  }
+
   async run(signal: AbortSignal): Promise<void> {
     this.needList = true;
     while (!signal.aborted) {
@@ -132,13 +149,13 @@ export class Reflector<T extends KubeObject> {
         }
         if (outcome === "short") {
           informerWatchRestarts.inc({ kind: this.kindLabel, reason: "short" });
-          await sleep(this.backoff.next(), signal);
+          await this.pause(this.backoff.next(), signal);
         } else if (outcome === "stalled") {
           this.stats.stalledWatches++;
           informerWatchRestarts.inc({ kind: this.kindLabel, reason: "stalled" });
+          // Only this watch's stream was dropped (its request aborted). The connection it shares with leases, writes
+          // and other watches is left alone: a connection that died silently is found by the HTTP/2 pings.
           this.log.warn({ resourceVersion: this.rv }, "watch delivered nothing for too long; re-establishing it");
-          // Watches share one HTTP/2 connection: if it died silently, a new watch on it would stall the same way.
-          this.options.transport.resetConnections();
         }
       } catch (err) {
         if (signal.aborted) break;
@@ -157,7 +174,7 @@ export class Reflector<T extends KubeObject> {
           this.log.info({ resourceVersion: this.rv, reason: (err as Error).message }, "watch resourceVersion is gone; relisting");
           // Relist at once, unless the previous relist was just as short-lived: then the server needs a rest.
           const now = Date.now();
-          if (now - this.lastGoneAt < SHORT_WATCH_MS * 5) await sleep(this.backoff.next(now), signal);
+          if (now - this.lastGoneAt < SHORT_WATCH_MS * 5) await this.pause(this.backoff.next(now), signal);
           this.lastGoneAt = now;
           continue;
         }
@@ -165,7 +182,7 @@ export class Reflector<T extends KubeObject> {
         if (!listing) informerWatchRestarts.inc({ kind: this.kindLabel, reason: "error" });
         const wait = this.backoff.next();
         this.log.warn({ err: describe(err), retryInMs: wait }, listing ? "list failed" : "watch failed");
-        await sleep(wait, signal);
+        await this.pause(wait, signal);
       }
     }
     this.stats.watching = false;

@@ -40,6 +40,7 @@ export class Cluster implements Runnable {
   readonly apiReader: Reader;
   readonly log: Logger;
   private readonly broadcaster: EventBroadcaster;
+  private readonly informers: InformerCache;
 
   private constructor(kubeconfig: KubeConfig, transport: RestTransport, options: ClusterOptions) {
     this.name = options.name ?? kubeconfig.getCurrentContext();
@@ -47,7 +48,8 @@ export class Cluster implements Runnable {
     this.transport = transport;
     this.log = options.logger ?? getLogger().child({ cluster: this.name || undefined });
     this.mapper = new RESTMapper(transport);
-    this.cache = new InformerCache(transport, this.mapper, options.cache);
+    this.informers = new InformerCache(transport, this.mapper, options.cache);
+    this.cache = this.informers;
     const writer = new RestClient(transport, { mapper: this.mapper, fieldManager: options.fieldManager });
     this.apiReader = writer;
     this.client = newClient({ reader: this.cache, writer, uncached: options.uncached });
@@ -84,6 +86,11 @@ export class Cluster implements Runnable {
 
   waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
     return this.cache.waitForCacheSync(signal);
+  }
+
+  /** The API server answers again (a health probe passed): informers retry now instead of waiting out their backoff. */
+  retryNow(): void {
+    this.informers.retryNow();
   }
 
   async start(signal: AbortSignal): Promise<void> {

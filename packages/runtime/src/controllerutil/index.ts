@@ -1,5 +1,5 @@
 export { addFinalizer, containsFinalizer, finalize, type FinalizeResult, removeFinalizer } from "./finalizers.ts";
-export { assignObject, createOrPatch, createOrUpdate, type MutateFn, type OperationResult } from "./mutate.ts";
+export { assignObject, createOrPatch, createOrUpdate, type CreateOrUpdateOptions, type MutateFn, type OperationResult } from "./mutate.ts";
 export {
   AlreadyOwnedError,
   getControllerOf,

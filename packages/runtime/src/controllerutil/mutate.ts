@@ -1,7 +1,7 @@
 import { objectKey, typeOf } from "../api/meta.ts";
 import type { KubeObject } from "../api/object.ts";
-import { isNotFound } from "../client/errors.ts";
-import type { Client } from "../client/interfaces.ts";
+import { isAlreadyExists, isNotFound } from "../client/errors.ts";
+import type { Client, Reader } from "../client/interfaces.ts";
 import { deepCopy, deepEqual } from "../client/json.ts";
 import { createMergePatch } from "../client/json-patch.ts";
 
@@ -27,8 +27,17 @@ async function mutateChecked<T extends KubeObject>(obj: T, mutate: MutateFn<T>):
   }
 }
 
+export interface CreateOrUpdateOptions {
+  /**
+   * Where to read the object when the create meets AlreadyExists: the cache said it was missing but the server has
+   * it (a cache that lags, after an outage, say). With a reader that bypasses the cache (a manager's apiReader) the
+   * server's copy is mutated and written as an update; without one the AlreadyExists error is thrown.
+   */
+  apiReader?: Reader;
+}
+
 /** Reads obj by its key into obj itself; returns false when it does not exist. */
-async function load<T extends KubeObject>(client: Client, obj: T): Promise<boolean> {
+async function load<T extends KubeObject>(client: Reader, obj: T): Promise<boolean> {
   const type = typeOf(obj);
   try {
     const live = await client.get(type, objectKey(obj));
@@ -45,11 +54,15 @@ async function load<T extends KubeObject>(client: Client, obj: T): Promise<boole
  * changes nothing writes nothing. obj holds the server's copy afterwards. An update conflict is thrown as is: the
  * reconcile is retried with fresh state.
  */
-export async function createOrUpdate<T extends KubeObject>(client: Client, obj: T, mutate: MutateFn<T>): Promise<OperationResult> {
+export async function createOrUpdate<T extends KubeObject>(client: Client, obj: T, mutate: MutateFn<T>, options: CreateOrUpdateOptions = {}): Promise<OperationResult> {
   if (!(await load(client, obj))) {
+    const key = deepCopy(obj);
     await mutateChecked(obj, mutate);
-    assignObject(obj, await client.create(obj));
-    return "created";
+    const created = await createUnlessThere(client, obj, key, options);
+    if (created) {
+      assignObject(obj, created);
+      return "created";
+    }
   }
   const before = deepCopy(obj);
   await mutateChecked(obj, mutate);
@@ -59,15 +72,35 @@ export async function createOrUpdate<T extends KubeObject>(client: Client, obj: 
 }
 
 /**
+ * Creates obj; when it already exists and an apiReader is given, loads the server's copy into obj (from the key it
+ * was asked for, before mutate) and returns undefined, so the caller goes on as for an object that was found.
+ */
+async function createUnlessThere<T extends KubeObject>(client: Client, obj: T, key: T, options: CreateOrUpdateOptions): Promise<T | undefined> {
+  try {
+    return await client.create(obj);
+  } catch (err) {
+    if (!isAlreadyExists(err) || !options.apiReader) throw err;
+    assignObject(obj, key);
+    if (!(await load(options.apiReader, obj))) throw err;
+    return undefined;
+  }
+}
+
+/**
  * Like createOrUpdate, but writes a JSON merge patch of what mutate changed, so fields other writers set meanwhile
  * survive; a status change is patched through the status subresource. A status set by mutate on a new object is
  * written after the create (a create ignores status where the kind has the subresource).
  */
-export async function createOrPatch<T extends KubeObject>(client: Client, obj: T, mutate: MutateFn<T>): Promise<OperationResult> {
-  if (!(await load(client, obj))) {
+export async function createOrPatch<T extends KubeObject>(client: Client, obj: T, mutate: MutateFn<T>, options: CreateOrUpdateOptions = {}): Promise<OperationResult> {
+  const key = deepCopy(obj);
+  const missing = !(await load(client, obj));
+  let created: (T & WithStatus) | undefined;
+  if (missing) {
     await mutateChecked(obj, mutate);
+    created = (await createUnlessThere(client, obj, key, options)) as (T & WithStatus) | undefined;
+  }
+  if (created) {
     const desiredStatus = (obj as WithStatus).status;
-    const created = (await client.create(obj)) as T & WithStatus;
     assignObject(obj, created);
     const statusPatch = createMergePatch({ status: created.status }, { status: desiredStatus });
     if (desiredStatus !== undefined && statusPatch !== undefined) {

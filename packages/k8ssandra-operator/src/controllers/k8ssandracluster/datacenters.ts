@@ -1,4 +1,4 @@
-import { type Cluster, type EventRecorder, ignoreNotFound, Patch, Secret } from "@operator-ts/runtime";
+import { type Cluster, type EventRecorder, ignoreNotFound, isAlreadyExists, Patch, Secret } from "@operator-ts/runtime";
 import {
   CassandraDatacenter,
   cleanupForKubernetes,
@@ -62,7 +62,7 @@ export async function reconcileDatacenter(
   const context = contextOf(dc);
   const key = { namespace: namespaceOf(k8c, dc), name: dc.metadata.name };
   const where = datacenterWhere(k8c, dc);
-  const current = await cluster.client.get(CassandraDatacenter, key).catch(ignoreNotFound);
+  let current = await cluster.client.get(CassandraDatacenter, key).catch(ignoreNotFound);
   if (current) checkOwnership(k8c, dc, position, current, cassandraClusterName(k8c));
   // What an existing datacenter runs with decides what may change (num_tokens may not); one without any config has none.
   const running = current ? ((await readDatacenterConfig(cluster.apiReader, current)) ?? {}) : undefined;
@@ -73,10 +73,17 @@ export async function reconcileDatacenter(
   if (refused) config.refused.push(refused);
   await ensureConfigSecret(cluster, configSecret);
   if (!current) {
-    await cluster.client.create(desired);
-    status.recordDatacenter(key.name, context, undefined);
-    recorder.event(k8c, "Normal", "DatacenterCreated", `created CassandraDatacenter ${where}`);
-    return false;
+    try {
+      await cluster.client.create(desired);
+      status.recordDatacenter(key.name, context, undefined);
+      recorder.event(k8c, "Normal", "DatacenterCreated", `created CassandraDatacenter ${where}`);
+      return false;
+    } catch (err) {
+      // The cache lags the server (a cluster just back from an outage): go on with the server's copy.
+      if (!isAlreadyExists(err)) throw err;
+      current = await cluster.apiReader.get(CassandraDatacenter, key);
+      checkOwnership(k8c, dc, position, current, cassandraClusterName(k8c));
+    }
   }
   status.recordDatacenter(key.name, context, current);
   if (current.metadata.annotations?.[RESOURCE_HASH_ANNOTATION] !== desired.metadata.annotations![RESOURCE_HASH_ANNOTATION]) {
@@ -122,7 +129,7 @@ async function ensureConfigSecret(cluster: Cluster, desired: Secret): Promise<vo
 async function reconcileStargate(cluster: Cluster, recorder: EventRecorder, k8c: K8ssandraCluster, dc: DatacenterTemplate, status: StatusBuilder): Promise<void> {
   const desired = desiredStargate(k8c, dc);
   const key = { namespace: namespaceOf(k8c, dc), name: stargateName(k8c, dc) };
-  const current = await cluster.client.get(Stargate, key).catch(ignoreNotFound);
+  let current = await cluster.client.get(Stargate, key).catch(ignoreNotFound);
   const entry = status.datacenter(dc.metadata.name);
   if (!desired) {
     if (current && ownership.ownerOf(current)?.name === k8c.metadata.name) await cluster.client.delete(current).catch(ignoreNotFound);
@@ -130,9 +137,15 @@ async function reconcileStargate(cluster: Cluster, recorder: EventRecorder, k8c:
     return;
   }
   if (!current) {
-    await cluster.client.create(desired);
-    recorder.event(k8c, "Normal", "StargateCreated", `created Stargate ${key.namespace}/${key.name}${dc.k8sContext ? ` in cluster ${dc.k8sContext}` : ""}`);
-    return;
+    try {
+      await cluster.client.create(desired);
+      recorder.event(k8c, "Normal", "StargateCreated", `created Stargate ${key.namespace}/${key.name}${dc.k8sContext ? ` in cluster ${dc.k8sContext}` : ""}`);
+      return;
+    } catch (err) {
+      // The cache lags the server: go on with the server's copy.
+      if (!isAlreadyExists(err)) throw err;
+      current = await cluster.apiReader.get(Stargate, key);
+    }
   }
   if (current.metadata.annotations?.[RESOURCE_HASH_ANNOTATION] !== desired.metadata.annotations![RESOURCE_HASH_ANNOTATION]) {
     await cluster.client.update<Stargate>({

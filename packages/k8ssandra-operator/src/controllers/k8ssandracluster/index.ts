@@ -1,4 +1,12 @@
-import { allClusters, type ClusterRequest, forCluster, homeCluster, mcControllerManagedBy, type MultiClusterManager } from "@operator-ts/multicluster";
+import {
+  allClusters,
+  type ClusterObjectState,
+  type ClusterRequest,
+  forCluster,
+  homeCluster,
+  mcControllerManagedBy,
+  type MultiClusterManager,
+} from "@operator-ts/multicluster";
 import { handler, isNoMatch, type Predicate, Secret, source } from "@operator-ts/runtime";
 import { CassandraDatacenter, K8ssandraCluster, Stargate } from "../../api/index.ts";
 import { ownership, REPLICATED_BY_LABEL } from "./labels.ts";
@@ -31,8 +39,16 @@ const replicatedSecret: Predicate<Secret> = {
  * Stargates in every cluster, mapped back to their K8ssandraCluster by K8ssandra's labels; and a nudge to every
  * K8ssandraCluster when a cluster joins, leaves, or changes reachability (a ClientConfig arrived, a cluster returned).
  */
-export async function setupK8ssandraClusterController(mcm: MultiClusterManager): Promise<void> {
-  const reconciler = new K8ssandraClusterReconciler(mcm);
+export interface K8ssandraClusterControllerOptions {
+  /** Where the data-plane clusters come from: told why a k8sContext's ClientConfig is not usable, and when that changes. */
+  clientConfigs?: {
+    stateOf(context: string): ClusterObjectState | undefined;
+    events: { on(event: "changed", listener: () => void): unknown };
+  };
+}
+
+export async function setupK8ssandraClusterController(mcm: MultiClusterManager, options: K8ssandraClusterControllerOptions = {}): Promise<void> {
+  const reconciler = new K8ssandraClusterReconciler(mcm, options.clientConfigs);
   const nudges = new source.ChannelSource<K8ssandraCluster>();
   const nudgeAll = () => {
     if (!mcm.manager.isRunning()) return;
@@ -44,6 +60,7 @@ export async function setupK8ssandraClusterController(mcm: MultiClusterManager):
   mcm.events.on("added", nudgeAll);
   mcm.events.on("removed", nudgeAll);
   mcm.health.onChange(nudgeAll);
+  options.clientConfigs?.events.on("changed", nudgeAll);
 
   // The control plane need not be a data plane: without cass-operator's CRD there, its DCs are simply not watched.
   const homeHasDatacenters = await mcm.manager.mapper.mapping(CassandraDatacenter).then(() => true, (err: unknown) => {

@@ -1,4 +1,4 @@
-import type { ClusterRequest, MultiClusterManager } from "@operator-ts/multicluster";
+import type { ClusterObjectState, ClusterRequest, MultiClusterManager } from "@operator-ts/multicluster";
 import { client, controllerutil, type EventRecorder, ignoreNotFound, log, Patch, type Result, Secret } from "@operator-ts/runtime";
 import { CassandraDatacenter, K8ssandraCluster, Stargate, unsupportedFields } from "../../api/index.ts";
 import { ClusterWork } from "./clusterwork.ts";
@@ -37,9 +37,11 @@ const CLEANUP_POLL_MS = 2_000;
 export class K8ssandraClusterReconciler {
   private readonly mcm: MultiClusterManager;
   private readonly recorder: EventRecorder;
+  private readonly clientConfigs: { stateOf(context: string): ClusterObjectState | undefined } | undefined;
 
-  constructor(mcm: MultiClusterManager) {
+  constructor(mcm: MultiClusterManager, clientConfigs?: { stateOf(context: string): ClusterObjectState | undefined }) {
     this.mcm = mcm;
+    this.clientConfigs = clientConfigs;
     this.recorder = mcm.manager.getEventRecorderFor("k8ssandracluster-controller");
   }
 
@@ -166,7 +168,7 @@ export class K8ssandraClusterReconciler {
     const down = [...work.unreachable];
     const reachability = [
       ...down.map((c) => `cluster ${c || "home"} unreachable${this.since(c)}`),
-      ...missing.map((c) => `no ClientConfig for k8sContext ${c}`),
+      ...missing.map((c) => this.whyMissing(c)),
     ];
     if (reachability.length) {
       const message = reachability.join("; ");
@@ -206,6 +208,13 @@ export class K8ssandraClusterReconciler {
     if (!status.condition(RECONCILED, "False", problems[0]!.reason, message)) return;
     for (const p of problems) this.recorder.event(k8c, "Warning", p.reason, p.message);
     log.fromContext().info({ problems: problems.map((p) => p.reason) }, "reconcile needs a fix only a person can make");
+  }
+
+  /** Why a k8sContext has no cluster: no ClientConfig names it, or the one that does is not usable (and why). */
+  private whyMissing(context: string): string {
+    const state = this.clientConfigs?.stateOf(context);
+    if (!state) return `no ClientConfig for k8sContext ${context}`;
+    return `ClientConfig ${state.object.namespace}/${state.object.name} for k8sContext ${context} is not usable (${state.reason}): ${state.message}`;
   }
 
   private since(cluster: string): string {
