@@ -4,6 +4,10 @@ import { TestCluster, type TestClusterOptions } from "./cluster.ts";
 export { type Assets, type AssetOptions, cacheRoot, DEFAULT_ETCD_VERSION, DEFAULT_KUBERNETES_VERSION, ensureAssets } from "./assets.ts";
 export { TestCluster, type TestClusterOptions } from "./cluster.ts";
 export { installCRDs, readCRDs } from "./crds.ts";
+export { alive, withFileLock } from "./lock.ts";
+export { claimPort, type PortClaim } from "./ports.ts";
+export { ManagedProcess, type ManagedProcessOptions } from "./process.ts";
+export { Reaper, reaper } from "./reaper.ts";
 export { serviceAccountKubeConfig, type ServiceAccountKubeConfigOptions } from "./serviceaccount.ts";
 
 export interface StartClustersOptions extends Omit<TestClusterOptions, "name"> {
