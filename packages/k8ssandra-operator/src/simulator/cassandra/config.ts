@@ -83,10 +83,21 @@ function nodeSettings(input: NodeConfigInput): Record<string, unknown> {
   };
 }
 
+/** The cassandra.yaml settings the datacenter's config leaves to the stand-in's defaults, and those it sets. */
+export function effectiveYaml(config: CassandraDatacenterConfig): Record<string, unknown> {
+  return { ...TEST_DEFAULTS, ...(config["cassandra-yaml"] ?? {}) };
+}
+
+/** Whether clients must log in: the authenticator (a class name, short or long, or `{ class_name }`) is a password one. */
+export function requiresLogin(config: CassandraDatacenterConfig): boolean {
+  const value = effectiveYaml(config).authenticator;
+  const name = typeof value === "object" && value !== null ? (value as { class_name?: unknown }).class_name : value;
+  return typeof name === "string" && /(^|\.)PasswordAuthenticator$/.test(name);
+}
+
 /** The node's cassandra.yaml: test defaults, then the datacenter's `cassandra-yaml`, then what the node must own. */
 export function cassandraYaml(input: NodeConfigInput): string {
-  const fromDatacenter = input.config["cassandra-yaml"] ?? {};
-  return stringify({ ...TEST_DEFAULTS, ...fromDatacenter, ...nodeSettings(input) });
+  return stringify({ ...effectiveYaml(input.config), ...nodeSettings(input) });
 }
 
 /** GossipingPropertyFileSnitch reads the node's datacenter and rack from here. */

@@ -68,6 +68,10 @@ export class CassandraNode {
     return this.ready && this.running;
   }
 
+  get pid(): number | undefined {
+    return this.running ? this.process?.pid : undefined;
+  }
+
   get jmxPort(): number | undefined {
     return this.jmx?.port;
   }
