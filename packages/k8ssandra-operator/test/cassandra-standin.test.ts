@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Manager, Pod, Secret } from "@operator-ts/runtime";
 import { alive, cacheRoot, startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
+import cassandra from "cassandra-driver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CassandraDatacenter, CONFIG_SECRET_KEY, datacenterCondition } from "../src/api/index.ts";
 import { CassandraTask, type RunningSimulator, startSimulator, TASK_STATUS_LABEL } from "../src/simulator/index.ts";
@@ -85,12 +86,12 @@ describe("cass-operator stand-in running real Cassandra", () => {
     expect(dc.status?.nodeStatuses?.[podName]?.ip).toBe(ip);
     expect(await sim.simulator.contactPoints(namespace, "dc1")).toEqual([`${ip}:9042`]);
 
-    const local = await withSession(ip!, "dc1", superuser, async (c) => (await c.execute("SELECT host_id, tokens, data_center, rack FROM system.local")).first());
+    const local = await withSession(ip!, superuser, async (c) => (await c.execute("SELECT host_id, tokens, data_center, rack FROM system.local")).first());
     expect(dc.status?.nodeStatuses?.[podName]?.hostID).toBe(String(local.get("host_id")));
     expect([local.get("data_center"), local.get("rack")]).toEqual(["dc1", "default"]);
     expect(local.get("tokens")).toHaveLength(4);
-    expect(await canLogIn(ip!, "dc1", { username: "cassandra", password: "cassandra" })).toBe(false);
-    expect(await canLogIn(ip!, "dc1", { ...superuser, password: "wrong" })).toBe(false);
+    expect(await canLogIn(ip!, { username: "cassandra", password: "cassandra" })).toBe(false);
+    expect(await canLogIn(ip!, { ...superuser, password: "wrong" })).toBe(false);
 
     const node = (await sim.simulator.cassandra!.local(dc.metadata.uid!))!.node(podName)!;
     process.stderr.write(`cassandra: ${podName} RSS ${Math.round((await node.rssBytes())! / 2 ** 20)} MiB\n`);
@@ -130,10 +131,95 @@ describe("cass-operator stand-in running real Cassandra", () => {
     const rebuild = await finished("rebuild-dc1");
     expect(rebuild.status).toMatchObject({ succeeded: 0, failed: 1 });
     expect(rebuild.status?.podStatuses?.[pod]).toMatchObject({ status: "ERROR" });
-    expect(rebuild.status?.podStatuses?.[pod]?.error).toMatch(/rebuild/);
+    expect(rebuild.status?.podStatuses?.[pod]?.error).toMatch(/dc-nowhere/);
     expect(rebuild.status?.conditions?.find((c) => c.type === "Failed")).toMatchObject({ status: "True", message: "1 pods failed during processing" });
     expect(rebuild.status?.conditions?.find((c) => c.type === "Complete")?.status).toBe("True");
   }, 240_000);
+
+  it("joins a second datacenter through additionalSeeds, rebuilds it from dc1 with a CassandraTask, and decommissions it on delete", async () => {
+    const dc1 = await get("dc1");
+    const dc1Ip = dc1.status!.nodeStatuses!["real-dc1-default-sts-0"]!.ip!;
+    await withSession(dc1Ip, superuser, async (c) => {
+      await c.execute("CREATE KEYSPACE app WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 1}");
+      await c.execute("CREATE TABLE app.rows (id int PRIMARY KEY, v text)");
+      for (let id = 0; id < 20; id++) await c.execute("INSERT INTO app.rows (id, v) VALUES (?, ?)", [id, `row-${id}`], { prepare: true });
+    });
+
+    await mgr.client.create<CassandraDatacenter>({
+      apiVersion: CassandraDatacenter.apiVersion,
+      kind: CassandraDatacenter.kind,
+      metadata: { name: "dc2", namespace },
+      spec: { clusterName: "real", serverType: "cassandra", serverVersion: "5.0.9", size: 1, storageConfig: {}, configSecret: "dc1-config", superuserSecretName: "dba-secret", additionalSeeds: [dc1Ip] },
+    });
+    const dc2 = await eventually(async () => {
+      const d = await get("dc2");
+      return d.status?.cassandraOperatorProgress === "Ready" && d.status.observedGeneration === d.metadata.generation ? d : undefined;
+    }, "dc2 Ready", NODE_TIMEOUT_MS);
+    const dc2Ip = dc2.status!.nodeStatuses!["real-dc2-default-sts-0"]!.ip!;
+    expect(dc2Ip.split(".")[2]).not.toBe(dc1Ip.split(".")[2]);
+    const ring = await sim.simulator.cassandra!.local(dc1.metadata.uid!).then((l) => l!.node("real-dc1-default-sts-0")!.nodetool(["status"]));
+    expect(ring).toMatch(/Datacenter: dc1/);
+    expect(ring).toMatch(/Datacenter: dc2/);
+
+    // What the K8ssandra operator is to do once dc2 is known to the ring: the user keyspace and the system keyspaces
+    // replicated there (a rebuild finds no source in dc1 for a SimpleStrategy range dc2 owns).
+    const replicate = (dcs: string) =>
+      withSession(dc1Ip, superuser, async (c) => {
+        for (const ks of ["app", "system_auth", "system_distributed", "system_traces"]) {
+          await c.execute(`ALTER KEYSPACE ${ks} WITH replication = {'class': 'NetworkTopologyStrategy', ${dcs}}`);
+        }
+      });
+    await replicate("'dc1': 1, 'dc2': 1");
+    await mgr.client.create<CassandraTask>({
+      apiVersion: CassandraTask.apiVersion,
+      kind: CassandraTask.kind,
+      metadata: { name: "rebuild-dc2", namespace },
+      spec: { datacenter: { name: "dc2", namespace }, jobs: [{ name: "rebuild-dc2", command: "rebuild", args: { source_datacenter: "dc1" } }] },
+    });
+    const rebuilt = await eventually(async () => {
+      const t = await mgr.apiReader.get(CassandraTask, { namespace, name: "rebuild-dc2" });
+      return t.status?.completionTime ? t : undefined;
+    }, "the rebuild of dc2 finished", 180_000);
+    expect(rebuilt.status?.podStatuses?.["real-dc2-default-sts-0"]).toMatchObject({ status: "COMPLETED" });
+    expect(rebuilt.status).toMatchObject({ succeeded: 1, failed: 0 });
+    // Only dc2's own replica answers at LOCAL_ONE: the rows are there because the rebuild streamed them.
+    const rows = await withSession(dc2Ip, superuser, async (c) =>
+      (await c.execute("SELECT id FROM app.rows", [], { consistency: cassandra.types.consistencies.localOne })).rows.length,
+    );
+    expect(rows).toBe(20);
+
+    await replicate("'dc1': 1");
+    await mgr.client.patch(dc2, { type: "merge", data: { metadata: { annotations: { "cassandra.datastax.com/decommission-on-delete": "true" } } } });
+    await mgr.client.delete(dc2);
+    await eventually(async () => (await mgr.apiReader.get(CassandraDatacenter, { namespace, name: "dc2" }).catch(() => undefined)) === undefined, "dc2 gone", 180_000);
+    const after = await sim.simulator.cassandra!.local(dc1.metadata.uid!).then((l) => l!.node("real-dc1-default-sts-0")!.nodetool(["status"]));
+    expect(after).not.toMatch(/Datacenter: dc2/);
+    expect(await mgr.apiReader.list(Pod, { namespace, labelSelector: { "cassandra.datastax.com/datacenter": "dc2" } })).toMatchObject({ items: [] });
+  }, 600_000);
+
+  it("stops a datacenter (its pods go, its data stays) and resumes it with the same host ID and rows", async () => {
+    const before = await get("dc1");
+    const hostID = before.status!.nodeStatuses!["real-dc1-default-sts-0"]!.hostID;
+    await mgr.client.patch(before, { type: "merge", data: { spec: { stopped: true } } });
+    const stopped = await eventually(async () => {
+      const d = await get("dc1");
+      return d.status?.cassandraOperatorProgress === "Ready" && d.status.observedGeneration === d.metadata.generation ? d : undefined;
+    }, "dc1 stopped", 120_000);
+    expect(datacenterCondition(stopped, "Stopped")?.status).toBe("True");
+    expect((await mgr.apiReader.list(Pod, { namespace, labelSelector: { "cassandra.datastax.com/datacenter": "dc1" } })).items).toEqual([]);
+    expect(await sim.simulator.contactPoints(namespace, "dc1")).toEqual([]);
+
+    await mgr.client.patch(stopped, { type: "merge", data: { spec: { stopped: false } } });
+    const resumed = await eventually(async () => {
+      const d = await get("dc1");
+      return d.status?.cassandraOperatorProgress === "Ready" && d.status.observedGeneration === d.metadata.generation ? d : undefined;
+    }, "dc1 resumed", NODE_TIMEOUT_MS);
+    expect(datacenterCondition(resumed, "Ready")?.status).toBe("True");
+    expect(resumed.status!.nodeStatuses!["real-dc1-default-sts-0"]!.hostID).toBe(hostID);
+    const ip = resumed.status!.nodeStatuses!["real-dc1-default-sts-0"]!.ip!;
+    const rows = await withSession(ip, superuser, async (c) => (await c.execute("SELECT id FROM app.rows")).rows.length);
+    expect(rows).toBe(20);
+  }, NODE_TIMEOUT_MS + 120_000);
 });
 
 describe("cass-operator stand-in: a killed test process", () => {

@@ -114,7 +114,8 @@ export class RealCassandra {
         const dc = await this.datacenter(uid);
         await dc.converge(plan, this.abort.signal);
       } catch (err) {
-        next.error = (err as Error).message;
+        // The driver's messages carry its stack: the first line says what failed.
+        next.error = (err as Error).message.split("\n")[0]!;
         if (!this.abort.signal.aborted) this.log(`cassandra: datacenter ${plan.datacenter}: ${next.error}`);
       } finally {
         next.done = true;

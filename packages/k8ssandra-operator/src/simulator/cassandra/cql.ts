@@ -6,13 +6,16 @@ export interface Credentials {
   password: string;
 }
 
-/** A driver client for one node only (no other contact point, no load balancing away from it). */
-export function nodeClient(address: string, datacenter: string, credentials?: Credentials): cassandra.Client {
+/**
+ * A driver client for one node only: every request is coordinated by it, so LOCAL consistency levels mean its
+ * datacenter, whichever that is (no localDataCenter needed).
+ */
+export function nodeClient(address: string, credentials?: Credentials): cassandra.Client {
+  const lb = cassandra.policies.loadBalancing;
   return new cassandra.Client({
     contactPoints: [`${address}:9042`],
-    localDataCenter: datacenter,
     authProvider: credentials ? new cassandra.auth.PlainTextAuthProvider(credentials.username, credentials.password) : undefined,
-    policies: { loadBalancing: new cassandra.policies.loadBalancing.AllowListPolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy(datacenter), [`${address}:9042`]) },
+    policies: { loadBalancing: new lb.AllowListPolicy(new lb.RoundRobinPolicy(), [`${address}:9042`]) },
     socketOptions: { connectTimeout: 5000, readTimeout: 30_000 },
     pooling: { warmup: false },
   });
@@ -31,8 +34,8 @@ function isAuthFailure(err: unknown): boolean {
  * Whether the node answers CQL: a session opens, or the node itself refuses our credentials (it answered; auth is
  * on). Anything else (refused connection, timeout) means not yet.
  */
-export async function answersCql(address: string, datacenter: string, credentials?: Credentials): Promise<boolean> {
-  const client = nodeClient(address, datacenter, credentials);
+export async function answersCql(address: string, credentials?: Credentials): Promise<boolean> {
+  const client = nodeClient(address, credentials);
   try {
     await client.connect();
     return true;
@@ -44,8 +47,8 @@ export async function answersCql(address: string, datacenter: string, credential
 }
 
 /** Runs fn with a session on one node, closing it after. */
-export async function withSession<T>(address: string, datacenter: string, credentials: Credentials | undefined, fn: (c: cassandra.Client) => Promise<T>): Promise<T> {
-  const client = nodeClient(address, datacenter, credentials);
+export async function withSession<T>(address: string, credentials: Credentials | undefined, fn: (c: cassandra.Client) => Promise<T>): Promise<T> {
+  const client = nodeClient(address, credentials);
   try {
     await client.connect();
     return await fn(client);
@@ -55,9 +58,9 @@ export async function withSession<T>(address: string, datacenter: string, creden
 }
 
 /** Whether these credentials open a session on the node (false when the node refuses them). */
-export async function canLogIn(address: string, datacenter: string, credentials: Credentials): Promise<boolean> {
+export async function canLogIn(address: string, credentials: Credentials): Promise<boolean> {
   try {
-    await withSession(address, datacenter, credentials, async () => undefined);
+    await withSession(address, credentials, async () => undefined);
     return true;
   } catch (err) {
     if (isAuthFailure(err)) return false;
@@ -66,8 +69,8 @@ export async function canLogIn(address: string, datacenter: string, credentials:
 }
 
 /** The node's host ID, as system.local reports it. */
-export async function hostId(address: string, datacenter: string, credentials: Credentials | undefined): Promise<string> {
-  return withSession(address, datacenter, credentials, async (c) => {
+export async function hostId(address: string, credentials: Credentials | undefined): Promise<string> {
+  return withSession(address, credentials, async (c) => {
     const rs = await c.execute("SELECT host_id FROM system.local");
     const id = rs.first()?.get("host_id");
     if (!id) throw new Error(`${address}: system.local has no host_id`);
@@ -87,10 +90,16 @@ function quoteName(name: string): string {
  * (a random password, no login), as a production cluster is expected to. Logs in as the superuser when it already
  * exists (a restart, a second datacenter of the cluster), otherwise as the default role. Idempotent.
  */
-export async function upsertSuperuser(address: string, datacenter: string, superuser: Credentials): Promise<void> {
+export async function upsertSuperuser(address: string, superuser: Credentials): Promise<void> {
   if (superuser.username === DEFAULT_ROLE.username) throw new Error("the superuser must not be the default role cassandra");
-  const as = (await canLogIn(address, datacenter, superuser)) ? superuser : DEFAULT_ROLE;
-  await withSession(address, datacenter, as, async (c) => {
+  let as = superuser;
+  if (!(await canLogIn(address, superuser))) {
+    if (!(await canLogIn(address, DEFAULT_ROLE))) {
+      throw new Error(`neither the superuser nor the default role can log in at ${address} (are the roles in system_auth readable there?)`);
+    }
+    as = DEFAULT_ROLE;
+  }
+  await withSession(address, as, async (c) => {
     const role = quoteName(superuser.username);
     const password = quoteLiteral(superuser.password);
     await run(c, `CREATE ROLE IF NOT EXISTS ${role} WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = ${password}`, "create the superuser role");
@@ -98,7 +107,7 @@ export async function upsertSuperuser(address: string, datacenter: string, super
     const options = as === superuser ? `PASSWORD = ${password}` : `SUPERUSER = true AND LOGIN = true AND PASSWORD = ${password}`;
     await run(c, `ALTER ROLE ${role} WITH ${options}`, "set the superuser's password");
   });
-  await withSession(address, datacenter, superuser, async (c) => {
+  await withSession(address, superuser, async (c) => {
     await run(c, `ALTER ROLE cassandra WITH LOGIN = false AND PASSWORD = ${quoteLiteral(randomBytes(24).toString("base64url"))}`, "disable the default role");
   });
 }

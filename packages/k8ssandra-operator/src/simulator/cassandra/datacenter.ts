@@ -155,12 +155,30 @@ export class LocalDatacenter {
     }
     const credentials = requiresLogin(plan.config) ? plan.superuser : undefined;
     const first = plan.nodes[0] && this.nodes.get(plan.nodes[0].pod);
-    if (first && credentials) await retryWhileAuthSettles(() => upsertSuperuser(first.identity.address, plan.datacenter, credentials), signal);
+    if (first && credentials) await retryWhileAuthSettles(() => this.upsertSuperuser(first, plan, credentials), signal);
     for (const planned of plan.nodes) {
       const node = this.nodes.get(planned.pod)!;
       if (!this.hostIds.has(planned.pod)) this.hostIds.set(planned.pod, await retryWhileAuthSettles(() => node.hostId(credentials), signal));
     }
     return this.live();
+  }
+
+  /**
+   * Roles are cluster-wide: when a joining datacenter's node cannot read them yet (system_auth not replicated to it,
+   * which is the K8ssandra operator's job), the upsert goes through the seeds it joined by, as the management API's
+   * write would reach the replicas wherever they are.
+   */
+  private async upsertSuperuser(first: CassandraNode, plan: DatacenterPlan, credentials: Credentials): Promise<void> {
+    const candidates = [first.identity.address, ...plan.additionalSeeds.map((s) => s.replace(/:\d+$/, ""))];
+    let failure: unknown;
+    for (const address of candidates) {
+      try {
+        return await upsertSuperuser(address, credentials);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    throw failure;
   }
 
   /** Restarts one node (a CassandraTask `restart`), with the configuration it last ran with. */

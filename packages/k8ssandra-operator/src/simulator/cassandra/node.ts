@@ -113,7 +113,7 @@ export class CassandraNode {
     let lastReport = started;
     for (;;) {
       input.signal?.throwIfAborted();
-      const answered = await Promise.race([answersCql(address, this.identity.datacenter), exited]);
+      const answered = await Promise.race([answersCql(address), exited]);
       if (answered === true) break;
       if (typeof answered === "object") {
         throw new Error(`${pod}: Cassandra exited with ${answered.exited} before answering CQL; last log lines:\n${await this.logTail()}`);
@@ -132,8 +132,18 @@ export class CassandraNode {
     this.log(`cassandra: ${pod} answers CQL at ${address}:9042 after ${Math.round((Date.now() - started) / 1000)}s`);
   }
 
+  /**
+   * The node's host ID from system.local; from `nodetool info` when CQL refuses the login (a datacenter that has
+   * joined a cluster whose roles it cannot read yet).
+   */
   async hostId(credentials: Credentials | undefined): Promise<string> {
-    return hostId(this.identity.address, this.identity.datacenter, credentials);
+    try {
+      return await hostId(this.identity.address, credentials);
+    } catch (err) {
+      const id = /^ID\s*:\s*([0-9a-f-]{36})/m.exec(await this.nodetool(["info"]).catch(() => ""))?.[1];
+      if (id) return id;
+      throw err;
+    }
   }
 
   async nodetool(args: string[], signal?: AbortSignal): Promise<string> {

@@ -42,7 +42,12 @@ export function nodetool(target: NodetoolTarget, args: string[], signal?: AbortS
     child.on("close", (code) => {
       if (pid) reaper.forgetProcess(pid);
       if (code === 0) resolve(out);
-      else reject(new Error(`nodetool ${args.join(" ")} exited with ${code}: ${out.trim().split("\n").slice(-10).join("\n")}`));
+      else {
+        // nodetool reports a failure as "error: <message>" followed by a stack trace: the message leads.
+        const lines = out.trim().split("\n");
+        const reason = lines.find((l) => l.startsWith("error:"))?.slice("error:".length).trim() ?? lines.at(-1) ?? "";
+        reject(new Error(`nodetool ${args.join(" ")} exited with ${code}: ${reason}\n${lines.slice(-10).join("\n")}`));
+      }
     });
   });
 }

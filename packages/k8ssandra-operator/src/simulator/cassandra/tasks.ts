@@ -31,7 +31,7 @@ export function nodetoolArgs(job: CassandraTaskJob): string[] | string {
   const keyspaceAndTables = a.keyspace_name ? [a.keyspace_name, ...(a.tables ?? [])] : [];
   switch (job.command) {
     case "rebuild":
-      return ["rebuild", ...(a.keyspace_name ? ["--keyspace", a.keyspace_name] : []), ...(a.source_datacenter ? ["--", a.source_datacenter] : [])];
+      return ["rebuild", ...(a.keyspace_name ? ["--keyspace", a.keyspace_name] : []), ...(a.source_datacenter ? [a.source_datacenter] : [])];
     case "cleanup":
       return ["cleanup", ...(a.jobs !== undefined ? ["-j", String(a.jobs)] : []), ...keyspaceAndTables];
     case "flush":
@@ -180,6 +180,7 @@ export class CassandraTaskRunner {
           await this.runOn(dc, pod, job, args);
           run.pods.set(pod, { ...status, status: "COMPLETED", completionTime: timestamp() });
         } catch (err) {
+          log.fromContext().error({ pod, command: job.command, err: (err as Error).message }, "task job failed on pod");
           run.pods.set(pod, { ...status, status: "ERROR", error: (err as Error).message.split("\n")[0]!, completionTime: timestamp() });
         }
       }
