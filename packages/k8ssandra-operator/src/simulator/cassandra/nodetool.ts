@@ -43,9 +43,10 @@ export function nodetool(target: NodetoolTarget, args: string[], signal?: AbortS
       if (pid) reaper.forgetProcess(pid);
       if (code === 0) resolve(out);
       else {
-        // nodetool reports a failure as "error: <message>" followed by a stack trace: the message leads.
+        // nodetool reports a failure as "error: <message>" (or "nodetool: <message>") among usage hints and a stack
+        // trace: the message leads.
         const lines = out.trim().split("\n");
-        const reason = lines.find((l) => l.startsWith("error:"))?.slice("error:".length).trim() ?? lines.at(-1) ?? "";
+        const reason = lines.find((l) => /^(error|nodetool):/.test(l))?.replace(/^(error|nodetool):/, "").trim() ?? lines.at(-1) ?? "";
         reject(new Error(`nodetool ${args.join(" ")} exited with ${code}: ${reason}\n${lines.slice(-10).join("\n")}`));
       }
     });
