@@ -11,4 +11,15 @@ export {
   startSimulator,
 } from "./simulator.ts";
 export { desiredNodes, invalidSpec, type SimulatedNode } from "./topology.ts";
+export {
+  CassandraTask,
+  type CassandraTaskJob,
+  DEFAULT_CASSANDRA_VERSION,
+  ensureCassandra,
+  type LiveNode,
+  RealCassandra,
+  type RealCassandraOptions,
+  superuserSecretName,
+  TASK_STATUS_LABEL,
+} from "./cassandra/index.ts";
 export { DEPLOYMENT_SIMULATOR_NAME, setupStargateDeploymentSimulator } from "./deployments.ts";

@@ -16,12 +16,14 @@ import {
   Service,
 } from "@operator-ts/runtime";
 import {
+  CASS_OPERATOR_FINALIZER,
   CassandraDatacenter,
   cleanLabelValue,
   CLUSTER_LABEL,
   CONFIG_SECRET_KEY,
   DATACENTER_LABEL,
   datacenterLabels,
+  DECOMMISSION_ON_DELETE_ANNOTATION,
   NODE_STATE_LABEL,
   RACK_LABEL,
   SEED_NODE_LABEL,
@@ -30,6 +32,7 @@ import {
 import { type ChangeKind, changeKind, readyStatus, timestamp, updatingStatus } from "./status.ts";
 import { setupStargateDeploymentSimulator } from "./deployments.ts";
 import { desiredNodes, invalidSpec, type SimulatedNode } from "./topology.ts";
+import { type LiveNode, planFor, RealCassandra, type RealCassandraOptions, setupCassandraTaskRunner } from "./cassandra/index.ts";
 
 export interface CassOperatorSimulatorOptions {
   /** How long a datacenter stays Updating after each change before it turns Ready; default 0 (the next reconcile). */
@@ -41,12 +44,25 @@ export interface CassOperatorSimulatorOptions {
   pods?: boolean;
   /** startSimulator only: also report Stargate's Deployments ready, as a kubelet would (see deployments.ts). */
   stargateDeployments?: boolean;
+  /**
+   * Run real Cassandra: one JVM per node on its own loopback address (see cassandra/), Ready only when its nodes
+   * answer CQL, with the superuser from superuserSecretName. Needs Java 17+ and Maven (jars are fetched once). Off by
+   * default: the instant simulator is for fast tests and benchmarks. `true` takes the defaults.
+   */
+  cassandra?: boolean | RealCassandraOptions;
+  /**
+   * Also run CassandraTasks as cass-operator does (nodetool on real nodes; at once without them). Needs the
+   * CassandraTask CRD. Default: on with real Cassandra, off otherwise.
+   */
+  tasks?: boolean;
 }
 
 export const SIMULATOR_NAME = "cass-operator-simulator";
 const MANAGED_BY = { "app.kubernetes.io/managed-by": "cass-operator" };
 /** How often a datacenter waiting for its configSecret looks again. */
 const CONFIG_RETRY_MS = 1000;
+/** How often real nodes being started, stopped or decommissioned are looked at. */
+const REAL_POLL_MS = 1000;
 
 interface Change {
   uid: string;
@@ -70,12 +86,15 @@ export class CassOperatorSimulator {
   private readonly readyDelayMs: number;
   private readonly pods: boolean;
   private readonly changes = new Map<string, Change>();
+  /** Present when the stand-in runs real Cassandra. */
+  readonly cassandra: RealCassandra | undefined;
 
   constructor(client: Client, reader: Reader, options: CassOperatorSimulatorOptions = {}) {
     this.client = client;
     this.reader = reader;
     this.readyDelayMs = options.readyDelayMs ?? 0;
     this.pods = options.pods ?? true;
+    if (options.cassandra) this.cassandra = new RealCassandra(options.cassandra === true ? {} : options.cassandra);
     if (!Number.isFinite(this.readyDelayMs) || this.readyDelayMs < 0) throw new Error(`readyDelayMs must be a finite number >= 0, not ${this.readyDelayMs}`);
   }
 
@@ -91,9 +110,14 @@ export class CassOperatorSimulator {
     }
     try {
       if (dc.metadata.deletionTimestamp) {
+        if (this.cassandra) return await this.delete(dc, this.cassandra);
         // Someone else's finalizer holds it (cass-operator would decommission now): the nodes go.
         await this.syncPods(dc, []);
         return;
+      }
+      // Real nodes must leave before the object goes, so the stand-in holds cass-operator's finalizer.
+      if (this.cassandra && !dc.metadata.finalizers?.includes(CASS_OPERATOR_FINALIZER)) {
+        dc = await this.client.update({ ...dc, metadata: { ...dc.metadata, finalizers: [...(dc.metadata.finalizers ?? []), CASS_OPERATOR_FINALIZER] } });
       }
       await this.ensureSeedService(dc);
       return await this.advance(dc);
@@ -107,10 +131,15 @@ export class CassOperatorSimulator {
   private async advance(dc: CassandraDatacenter): Promise<Result | void> {
     const key = keyOf(dc);
     const generation = dc.metadata.generation ?? 0;
-    const nodes = desiredNodes(dc);
-    if (dc.status?.cassandraOperatorProgress === "Ready" && dc.status.observedGeneration === generation) {
+    let nodes = desiredNodes(dc);
+    const real = this.cassandra;
+    if (
+      dc.status?.cassandraOperatorProgress === "Ready" &&
+      dc.status.observedGeneration === generation &&
+      (!real || real.isCurrent(dc.metadata.uid!, generation))
+    ) {
       this.changes.delete(key);
-      if (this.pods) await this.syncPods(dc, nodes);
+      if (this.pods) await this.syncPods(dc, real ? withLive(nodes, await real.nodes(dc.metadata.uid!)) : nodes);
       return;
     }
 
@@ -119,7 +148,8 @@ export class CassOperatorSimulator {
       change = { uid: dc.metadata.uid!, generation, kind: changeKind(dc, nodes), since: Date.now() };
       this.changes.set(key, change);
     }
-    const problem = invalidSpec(dc) ?? (await this.configProblem(dc)) ?? "";
+    const plan = real && !invalidSpec(dc) ? await planFor(dc, nodes, real.heap, this.reader, this.client) : undefined;
+    const problem = invalidSpec(dc) ?? (await this.configProblem(dc)) ?? (typeof plan === "string" ? plan : undefined) ?? "";
     if (change.announced !== problem) {
       dc = await this.writeStatus(dc, updatingStatus(dc, change.kind, nodes, problem || undefined, timestamp()));
       change.announced = problem;
@@ -132,7 +162,13 @@ export class CassOperatorSimulator {
     const remaining = change.since + this.readyDelayMs - Date.now();
     if (remaining > 0) return { requeueAfter: remaining };
 
-    if (this.pods) await this.syncPods(dc, nodes);
+    if (real && plan && typeof plan !== "string") {
+      // Real nodes take tens of seconds each: they converge in the background while this looks in now and then.
+      const state = await real.sync(dc.metadata.uid!, key, generation, plan);
+      nodes = withLive(nodes, state.nodes);
+      if (this.pods) await this.syncPods(dc, nodes);
+      if (state.phase !== "done") return { requeueAfter: REAL_POLL_MS };
+    } else if (this.pods) await this.syncPods(dc, nodes);
     await this.writeStatus(dc, readyStatus(dc, change.kind, nodes, timestamp()));
     this.changes.delete(key);
     log.fromContext().info({ change: change.kind, nodes: nodes.length }, "datacenter ready");
@@ -199,28 +235,61 @@ export class CassOperatorSimulator {
       const node = wanted.get(pod.metadata!.name!);
       if (node && pod.metadata?.labels?.[SEED_NODE_LABEL] === (node.seed ? "true" : undefined)) {
         wanted.delete(node.pod);
+        const ready = pod.status?.conditions?.find((c) => c.type === "Ready")?.status === (node.ready === false ? "False" : "True");
+        if (!ready || pod.status?.podIP !== node.ip) await this.writePodStatus(pod, node);
         continue;
       }
       await this.client.delete(pod).catch(ignoreNotFound);
     }
-    for (const node of wanted.values()) {
-      const pod = await this.client.create<Pod>(podFor(dc, node));
-      await this.client.status().update<Pod>({
-        ...pod,
-        status: {
-          phase: "Running",
-          podIP: node.ip,
-          podIPs: [{ ip: node.ip }],
-          startTime: timestamp(),
-          conditions: [{ type: "Ready", status: "True", lastTransitionTime: timestamp() }],
-        },
-      });
+    for (const node of wanted.values()) await this.writePodStatus(await this.client.create<Pod>(podFor(dc, node)), node);
+  }
+
+  /** The pod runs at the node's address; Ready as the node is (real nodes: once CQL answers). */
+  private async writePodStatus(pod: Pod, node: SimulatedNode): Promise<void> {
+    const ready = node.ready === false ? "False" : "True";
+    await this.client.status().update<Pod>({
+      ...pod,
+      status: {
+        phase: "Running",
+        podIP: node.ip,
+        podIPs: [{ ip: node.ip }],
+        startTime: pod.status?.startTime ?? timestamp(),
+        conditions: [{ type: "Ready", status: ready, lastTransitionTime: timestamp() }],
+      },
+    });
+  }
+
+  /**
+   * Deletion with real nodes, as cass-operator does it: progress Updating, the nodes decommissioned first when the
+   * decommission-on-delete annotation is set (and the cluster has another datacenter), then stopped with their
+   * data gone; then the finalizer is released.
+   */
+  private async delete(dc: CassandraDatacenter, real: RealCassandra): Promise<Result | void> {
+    if (!dc.metadata.finalizers?.includes(CASS_OPERATOR_FINALIZER)) return;
+    const decommission = dc.metadata.annotations?.[DECOMMISSION_ON_DELETE_ANNOTATION] !== undefined;
+    if (real.remove(dc.metadata.uid!, decommission) === "working") {
+      if (dc.status?.cassandraOperatorProgress !== "Updating") await this.writeStatus(dc, { ...dc.status, cassandraOperatorProgress: "Updating" });
+      return { requeueAfter: REAL_POLL_MS };
     }
+    if (this.pods) await this.syncPods(dc, []);
+    const fresh = await this.reader.get(CassandraDatacenter, { namespace: dc.metadata.namespace, name: dc.metadata.name! });
+    await this.client.update({ ...fresh, metadata: { ...fresh.metadata, finalizers: fresh.metadata.finalizers?.filter((f) => f !== CASS_OPERATOR_FINALIZER) } });
+  }
+
+  /** `host:9042` of each ready node of the datacenter (real Cassandra only; empty otherwise). */
+  async contactPoints(namespace: string, name: string): Promise<string[]> {
+    return (await this.cassandra?.contactPoints(namespace, name)) ?? [];
+  }
+
+  /** Stops every real node and removes its data. */
+  async shutdown(): Promise<void> {
+    await this.cassandra?.shutdown();
   }
 
   /** The datacenter is gone: so are its pods, and its share of the seed Service. */
   private async forget(req: ObjectKey): Promise<void> {
     this.changes.delete(`${req.namespace}/${req.name}`);
+    this.cassandra?.forget(req.namespace!, req.name);
     const ownedByIt = (owners: OwnerReference[] | undefined) =>
       owners?.some((o) => o.kind === CassandraDatacenter.kind && o.apiVersion === CassandraDatacenter.apiVersion && o.name === req.name) ?? false;
     const pods = await this.reader.list(Pod, { namespace: req.namespace, labelSelector: { [DATACENTER_LABEL]: cleanLabelValue(req.name), ...MANAGED_BY } });
@@ -236,6 +305,15 @@ export class CassOperatorSimulator {
       else await this.client.delete(service).catch(ignoreNotFound);
     }
   }
+}
+
+/** The planned nodes as the real ones are: their addresses, host IDs and readiness; nodes not started yet left out. */
+function withLive(nodes: SimulatedNode[], live: LiveNode[]): SimulatedNode[] {
+  const byPod = new Map(live.map((n) => [n.pod, n]));
+  return nodes.flatMap((n) => {
+    const l = byPod.get(n.pod);
+    return l ? [{ ...n, ip: l.address, hostID: l.hostID ?? "", ready: l.ready }] : [];
+  });
 }
 
 function keyOf(dc: CassandraDatacenter): string {
@@ -286,6 +364,7 @@ export async function setupCassOperatorSimulator(mgr: Manager, options: CassOper
     // It stands for another program, so it runs whether or not this replica leads the manager it shares.
     .withOptions({ needLeaderElection: false })
     .complete(simulator);
+  if (options.tasks ?? Boolean(options.cassandra)) await setupCassandraTaskRunner(mgr, simulator.cassandra);
   return simulator;
 }
 
@@ -321,7 +400,11 @@ export async function startSimulator(kubeconfig: KubeConfig | string, options: C
     done,
     async stop() {
       abort.abort();
-      await done;
+      try {
+        await done;
+      } finally {
+        await simulator.shutdown();
+      }
     },
   };
 }

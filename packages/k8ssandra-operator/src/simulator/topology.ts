@@ -9,6 +9,8 @@ export interface SimulatedNode {
   seed: boolean;
   ip: string;
   hostID: string;
+  /** Whether the node answers (real Cassandra); the instant simulator's nodes are always ready. */
+  ready?: boolean;
 }
 
 /** Why cass-operator would refuse this spec (it records Valid=False and goes no further), if it would. */

@@ -10,6 +10,10 @@ export {
   type WebhookConfigurationObject,
   type WebhookInstallOptions,
 } from "./webhooks.ts";
+export { alive, withFileLock } from "./lock.ts";
+export { claimPort, type PortClaim } from "./ports.ts";
+export { ManagedProcess, type ManagedProcessOptions } from "./process.ts";
+export { Reaper, reaper } from "./reaper.ts";
 export { serviceAccountKubeConfig, type ServiceAccountKubeConfigOptions } from "./serviceaccount.ts";
 
 export interface StartClustersOptions extends Omit<TestClusterOptions, "name"> {

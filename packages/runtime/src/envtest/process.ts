@@ -4,6 +4,11 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { reaper } from "./reaper.ts";
 
+export interface ManagedProcessOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
 /** A binary run in the background with its output in a log file, registered with the reaper until stopped. */
 export class ManagedProcess {
   readonly name: string;
@@ -14,11 +19,13 @@ export class ManagedProcess {
   private readonly binary: string;
   private readonly args: string[];
   readonly logFile: string;
+  private readonly options: ManagedProcessOptions;
 
-  constructor(binary: string, args: string[], logFile: string) {
+  constructor(binary: string, args: string[], logFile: string, options: ManagedProcessOptions = {}) {
     this.binary = binary;
     this.args = args;
     this.logFile = logFile;
+    this.options = options;
     this.name = basename(binary);
   }
 
@@ -33,7 +40,7 @@ export class ManagedProcess {
   start(): void {
     if (this.running) return;
     this.log = createWriteStream(this.logFile, { flags: "a" });
-    const child = spawn(this.binary, this.args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(this.binary, this.args, { ...this.options, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
     this.child = child;
