@@ -55,8 +55,10 @@ describe("examples/memcached on a real API server with kube-controller-manager",
 
     const available = await eventually(async () => {
       const m = await mgr.apiReader.get(Memcached, { namespace: "default", name: "cache" });
-      return m.status?.conditions?.find((c) => c.type === AVAILABLE && c.status === "True") ? m : undefined;
-    }, "Available condition", 60_000);
+      // Available and Progressing are two status writes: wait for the second too.
+      const done = m.status?.conditions?.find((c) => c.type === AVAILABLE && c.status === "True") && m.status?.conditions?.find((c) => c.type === PROGRESSING);
+      return done ? m : undefined;
+    }, "Available and Progressing conditions", 60_000);
     expect(available.metadata.finalizers).toContain(FINALIZER);
     // No kubelet runs here, so pods never become ready: the rollout stays in progress.
     expect(available.status?.conditions?.find((c) => c.type === PROGRESSING)).toMatchObject({ status: "True", reason: "WaitingForReplicas" });
