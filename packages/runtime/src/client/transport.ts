@@ -109,7 +109,13 @@ export class RestTransport {
   readonly server: string;
   readonly host: string;
   private dispatcher: Dispatcher;
-  private readonly makeDispatcher: () => Dispatcher;
+  /**
+   * Fenced writes (leader-only work) go over HTTP/1.1: Node's HTTP/2 queues a stream's frames for a later turn of the
+   * event loop, after the fence was asked, so a process paused in between would send them once it wakes; HTTP/1.1
+   * writes the request to the socket in the same turn as the fence's last look. Made on first use.
+   */
+  private fencedDispatcher: Dispatcher | undefined;
+  private readonly makeDispatcher: (http2: boolean) => Dispatcher;
   private readonly requestTimeoutMs: number;
   private headers: Record<string, string> = {};
   private authLoadedAt = 0;
@@ -117,14 +123,14 @@ export class RestTransport {
   private readonly kubeconfig: KubeConfig;
   private readonly userAgent: string;
 
-  private constructor(kubeconfig: KubeConfig, server: string, makeDispatcher: () => Dispatcher, options: TransportOptions) {
+  private constructor(kubeconfig: KubeConfig, server: string, makeDispatcher: (http2: boolean) => Dispatcher, options: TransportOptions) {
     this.kubeconfig = kubeconfig;
     this.userAgent = options.userAgent ?? "operator-ts";
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.server = server.replace(/\/$/, "");
     this.host = new URL(this.server).host;
-    this.makeDispatcher = () => makeDispatcher().compose(fenceInterceptor);
-    this.dispatcher = this.makeDispatcher();
+    this.makeDispatcher = (http2) => makeDispatcher(http2).compose(fenceInterceptor);
+    this.dispatcher = this.makeDispatcher(true);
   }
 
   static async fromKubeConfig(kubeconfig: KubeConfig, options: TransportOptions = {}) {
@@ -132,8 +138,9 @@ export class RestTransport {
     if (!cluster) throw new Error(`kubeconfig context "${kubeconfig.getCurrentContext()}" names no cluster`);
     const tls: Record<string, unknown> = {};
     await kubeconfig.applyToHTTPSOptions(tls as never);
-    const makeDispatcher = () =>
+    const makeDispatcher = (http2: boolean) =>
       new Agent({
+        allowH2: http2,
         connections: options.connections ?? 16,
         keepAliveTimeout: 30_000,
         // client-go pings idle HTTP/2 connections too: a connection that died silently is found and replaced.
@@ -217,7 +224,8 @@ export class RestTransport {
     const fenced: Fenced | undefined = write && scope?.fence ? { fence: scope.fence } : undefined;
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.dispatcher.request({
+      const dispatcher = fenced ? (this.fencedDispatcher ??= this.makeDispatcher(false)) : this.dispatcher;
+      response = await dispatcher.request({
         origin: this.server,
         path: this.url(path, options.query),
         method: method as Dispatcher.HttpMethod,
@@ -312,16 +320,18 @@ export class RestTransport {
    */
   resetConnections(): void {
     const old = this.dispatcher;
-    this.dispatcher = this.makeDispatcher();
+    this.dispatcher = this.makeDispatcher(true);
+    void this.fencedDispatcher?.destroy().catch(() => undefined);
+    this.fencedDispatcher = undefined;
     void old.destroy().catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await Promise.all([this.dispatcher.close(), this.fencedDispatcher?.close()]);
   }
 
   /** Closes every connection at once, in-flight requests included. */
   async destroy(): Promise<void> {
-    await this.dispatcher.destroy();
+    await Promise.all([this.dispatcher.destroy(), this.fencedDispatcher?.destroy()]);
   }
 }
