@@ -321,17 +321,27 @@ export class RestTransport {
   resetConnections(): void {
     const old = this.dispatcher;
     this.dispatcher = this.makeDispatcher(true);
-    void this.fencedDispatcher?.destroy().catch(() => undefined);
-    this.fencedDispatcher = undefined;
+    void this.takeFencedDispatcher()?.destroy().catch(() => undefined);
     void old.destroy().catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.dispatcher.close(), this.fencedDispatcher?.close()]);
+    await Promise.all([this.dispatcher.close(), this.takeFencedDispatcher()?.close()]);
   }
 
   /** Closes every connection at once, in-flight requests included. */
   async destroy(): Promise<void> {
-    await Promise.all([this.dispatcher.destroy(), this.fencedDispatcher?.destroy()]);
+    // A pool already closed or destroyed (a close() before, a reset) is where destroy() wants to be: not an error.
+    const destroyed = (d: Dispatcher | undefined) => d?.destroy().catch((err: unknown) => {
+      if ((err as { code?: string }).code !== "UND_ERR_DESTROYED") throw err;
+    });
+    await Promise.all([destroyed(this.dispatcher), destroyed(this.takeFencedDispatcher())]);
+  }
+
+  /** The fenced pool, forgotten: closed or destroyed once, however often close() and destroy() are called. */
+  private takeFencedDispatcher(): Dispatcher | undefined {
+    const d = this.fencedDispatcher;
+    this.fencedDispatcher = undefined;
+    return d;
   }
 }
