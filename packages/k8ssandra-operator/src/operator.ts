@@ -1,7 +1,8 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { MultiClusterManager, ObjectClusterProvider } from "@operator-ts/multicluster";
+import { MultiClusterManager, type RenewalOptions } from "@operator-ts/multicluster";
 import { isNoMatch, type Logger } from "@operator-ts/runtime";
-import { CassandraDatacenter, ClientConfig, clientConfigContextName, KUBECONFIG_SECRET_KEY } from "./api/index.ts";
+import { CassandraDatacenter } from "./api/index.ts";
+import { clientConfigProvider } from "./controllers/clientconfig.ts";
 import { setupK8ssandraClusterController } from "./controllers/k8ssandracluster/index.ts";
 import { setupStargateController } from "./controllers/stargate.ts";
 
@@ -17,6 +18,8 @@ export interface OperatorOptions {
   leaderElectionNamespace?: string;
   /** Health probe period of remote clusters; default 5 s. */
   clusterProbeIntervalMs?: number;
+  /** When remote service-account tokens are renewed, as a share of their lifetime (default 0.8), and retried. */
+  credentialRenewal?: RenewalOptions;
   logger?: Logger;
 }
 
@@ -61,19 +64,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   else if (!options.controlPlane) throw new Error("data-plane mode needs cass-operator's CassandraDatacenter CRD in this cluster, and it is not installed");
   else mcm.manager.log.info("cass-operator's CRD is not installed in the control plane: it hosts no datacenters");
   if (options.controlPlane) {
-    const clientConfigs = new ObjectClusterProvider<ClientConfig>(mcm, {
-        name: "clientconfigs",
-        type: ClientConfig,
-        namespace: options.clientConfigNamespace,
-        clusterName: clientConfigContextName,
-        kubeconfigRef: (cc) => ({
-          namespace: cc.metadata.namespace!,
-          name: cc.spec.kubeConfigSecret.name,
-          key: KUBECONFIG_SECRET_KEY,
-        }),
-        context: clientConfigContextName,
-        reportStatus: true,
-      });
+    const clientConfigs = clientConfigProvider(mcm, { namespace: options.clientConfigNamespace, renewal: options.credentialRenewal });
     await mcm.manager.add(clientConfigs);
     await setupK8ssandraClusterController(mcm, { clientConfigs });
   }

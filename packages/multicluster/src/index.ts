@@ -20,7 +20,19 @@ export {
 } from "./preflight/index.ts";
 export { contextFingerprint, KubeconfigFileProvider, type KubeconfigFileProviderOptions, singleContext } from "./providers/kubeconfig-file.ts";
 export {
+  type CredentialInfo,
+  type CredentialKind,
+  credentialExpiryGauge,
+  describeCredential,
+  renewalDueAt,
+  requestServiceAccountToken,
+  withToken,
+} from "./providers/credentials.ts";
+export { ClusterIdentityError, ClusterIdentityUnverifiedError, IdentityGate, readClusterIdentity } from "./providers/identity.ts";
+export type { CredentialStatus, IdentityOptions, IdentityStatus, RenewalOptions } from "./providers/lifecycle.ts";
+export {
   CLUSTER_READY_CONDITION,
+  CREDENTIAL_RENEWED_CONDITION,
   type ClusterObjectReason,
   type ClusterObjectState,
   kubeconfigSecretProvider,

@@ -34,6 +34,7 @@ export {
   type Reader,
   RestClient,
   RestTransport,
+  type WriteGate,
   type StatusWriter,
   type Writer,
 } from "./client/index.ts";

@@ -4,6 +4,12 @@ import { conditionsSchema, type CustomResource, defineCustomResource, Type } fro
 export const KUBECONFIG_SECRET_KEY = "kubeconfig";
 
 /**
+ * Set by a person on a ClientConfig whose cluster answers as another one (condition Ready, reason ClusterReplaced):
+ * its value, the new kube-system UID, says the new cluster is the one meant, and the operator uses it again.
+ */
+export const CONFIRM_CLUSTER_IDENTITY_ANNOTATION = "k8ssandra.io/confirm-cluster-identity";
+
+/**
  * ClientConfig (config.k8ssandra.io/v1beta1): how the control plane reaches one data-plane cluster. The kubeconfig lives
  * in a Secret of the ClientConfig's namespace, under the data key `kubeconfig`.
  */
@@ -24,13 +30,37 @@ export const ClientConfig = defineCustomResource({
   }),
   status: Type.Object({
     conditions: Type.Optional(
-      conditionsSchema("Ready: whether the cluster is usable; its reason is Ready, SecretNotFound, InvalidKubeconfig or Unreachable."),
+      conditionsSchema(
+        "Ready: whether the cluster is usable; its reason is Ready, SecretNotFound, InvalidKubeconfig, Unreachable, CredentialRejected or ClusterReplaced. CredentialRenewed: whether a renewable token is renewed in time.",
+      ),
+    ),
+    credential: Type.Optional(
+      Type.Object(
+        {
+          kind: Type.String({ description: "token, token-file, exec, auth-provider, client-certificate, basic or none." }),
+          expiresAt: Type.Optional(Type.String({ format: "date-time" })),
+          lastRenewal: Type.Optional(Type.String({ format: "date-time" })),
+          serviceAccount: Type.Optional(Type.String({ description: "namespace/name of the remote service account whose token is renewed." })),
+        },
+        { description: "The credential the kubeconfig holds (never the credential itself)." },
+      ),
+    ),
+    clusterIdentity: Type.Optional(
+      Type.Object(
+        {
+          uid: Type.String({ description: "UID of the remote kube-system namespace at first contact." }),
+          recordedAt: Type.String({ format: "date-time" }),
+        },
+        { description: "Which cluster this ClientConfig reached first; another one at the same address is not written to." },
+      ),
     ),
   }),
   printerColumns: [
     { name: "Context", type: "string", jsonPath: ".spec.contextName" },
     { name: "Secret", type: "string", jsonPath: ".spec.kubeConfigSecret.name" },
     { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+    { name: "Credential", type: "string", jsonPath: ".status.credential.kind" },
+    { name: "Expires", type: "date", jsonPath: ".status.credential.expiresAt" },
     { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ],
 });

@@ -13,12 +13,15 @@ import {
   ServiceAccount,
 } from "@operator-ts/runtime";
 import { ClientConfig, KUBECONFIG_SECRET_KEY } from "../api/index.ts";
-import { CLIENTCONFIG_CLUSTER_RULES, CLIENTCONFIG_NAMESPACE_RULES } from "./rbac.ts";
+import { CLIENTCONFIG_CLUSTER_RULES, CLIENTCONFIG_NAMESPACE_RULES, tokenRenewalRules } from "./rbac.ts";
 
 export const DEFAULT_NAMESPACE = "k8ssandra-operator";
 export const DEFAULT_SERVICE_ACCOUNT = "k8ssandra-operator";
-/** A year: long enough not to surprise anyone, short enough that a forgotten credential dies; re-run to rotate. */
-export const DEFAULT_TOKEN_DURATION_SECONDS = 365 * 24 * 3600;
+/**
+ * An hour: the control-plane operator renews the token itself before it expires (it may ask for its own successor), so
+ * a leaked copy is worth little for long, and a control plane that is gone leaves nothing valid behind.
+ */
+export const DEFAULT_TOKEN_DURATION_SECONDS = 3600;
 
 const LABELS = {
   "app.kubernetes.io/name": "k8ssandra-operator",
@@ -37,7 +40,7 @@ export interface CreateClientConfigOptions {
   serviceAccount?: string;
   /** The name K8ssandraClusters use in k8sContext; default the src context's name. */
   contextName?: string;
-  /** Lifetime asked of the TokenRequest API (the API server may grant less); default one year. */
+  /** Lifetime asked of the TokenRequest API (the API server may grant less; its minimum is 10 minutes); default one hour. */
   tokenDurationSeconds?: number;
   /** The data plane's API server URL as the control plane reaches it, when it differs from the src kubeconfig's. */
   server?: string;
@@ -114,6 +117,22 @@ export async function createClientConfig(options: CreateClientConfigOptions): Pr
       o.metadata = { ...o.metadata, labels: { ...o.metadata?.labels, ...LABELS } };
       o.subjects = [subject];
     })}`);
+    const renewalName = `${serviceAccount}-token-renewal`;
+    const renewal: Role = { apiVersion: Role.apiVersion, kind: Role.kind, metadata: { name: renewalName, namespace } };
+    say(`${srcName}: Role ${namespace}/${renewalName} ${await controllerutil.createOrUpdate(src, renewal, (o) => {
+      o.metadata = { ...o.metadata, labels: { ...o.metadata?.labels, ...LABELS } };
+      o.rules = tokenRenewalRules(serviceAccount);
+    })}`);
+    const renewalBinding: RoleBinding = {
+      apiVersion: RoleBinding.apiVersion,
+      kind: RoleBinding.kind,
+      metadata: { name: renewalName, namespace },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: renewalName },
+    };
+    say(`${srcName}: RoleBinding ${namespace}/${renewalName} ${await controllerutil.createOrUpdate(src, renewalBinding, (o) => {
+      o.metadata = { ...o.metadata, labels: { ...o.metadata?.labels, ...LABELS } };
+      o.subjects = [subject];
+    })}`);
     const roleName = `${serviceAccount}-clientconfig`;
     for (const ns of dcNamespaces) {
       const role: Role = { apiVersion: Role.apiVersion, kind: Role.kind, metadata: { name: roleName, namespace: ns } };
@@ -152,7 +171,7 @@ export async function createClientConfig(options: CreateClientConfigOptions): Pr
   }
   // RBAC takes a moment to reach the API server's authorizer: register the cluster only once its identity is allowed
   // what the control plane will do there, so the operator never starts on a credential that is refused.
-  await waitUntilAllowed(kubeconfigYaml, dcNamespaces);
+  await waitUntilAllowed(kubeconfigYaml, dcNamespaces, namespace, serviceAccount);
   say(`${srcName}: the new identity holds its permissions`);
 
   const dest = await RestClient.fromKubeConfig(options.dest, { userAgent: "k8ssandra-operator-create-clientconfig" });
@@ -180,12 +199,13 @@ export async function createClientConfig(options: CreateClientConfigOptions): Pr
   return { contextName, namespace, clientConfigName: objectName, secretName, serviceAccount, tokenExpiresAt, actions };
 }
 
-async function waitUntilAllowed(kubeconfigYaml: string, namespaces: string[], timeoutMs = 20_000): Promise<void> {
+async function waitUntilAllowed(kubeconfigYaml: string, namespaces: string[], saNamespace: string, serviceAccount: string, timeoutMs = 20_000): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromString(kubeconfigYaml);
   const client = await RestClient.fromKubeConfig(kc, { userAgent: "k8ssandra-operator-create-clientconfig" });
-  const checks = [
+  const checks: Record<string, string>[] = [
     { verb: "list", group: "cassandra.datastax.com", resource: "cassandradatacenters" },
+    { verb: "create", group: "", resource: "serviceaccounts", subresource: "token", name: serviceAccount, namespace: saNamespace },
     ...namespaces.map((namespace) => ({ verb: "get", group: "", resource: "secrets", namespace })),
   ];
   try {
@@ -197,7 +217,8 @@ async function waitUntilAllowed(kubeconfigYaml: string, namespaces: string[], ti
         });
         if (review.status.allowed) break;
         if (Date.now() > deadline) {
-          throw new Error(`the new service account is still not allowed to ${attributes.verb} ${attributes.resource} after ${timeoutMs / 1000}s`);
+          const what = attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : attributes.resource;
+          throw new Error(`the new service account is still not allowed to ${attributes.verb} ${what} after ${timeoutMs / 1000}s`);
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

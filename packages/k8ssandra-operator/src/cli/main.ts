@@ -33,6 +33,12 @@ function version(): string {
   }
 }
 
+function share(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`"${value}" is not a share between 0 and 1 (0.8 renews after 80% of a token's lifetime)`);
+  return n;
+}
+
 export function buildProgram(): Command {
   const program = new Command("k8ssandra-operator")
     .description("K8ssandra operator: Cassandra datacenters across Kubernetes clusters")
@@ -52,9 +58,11 @@ export function buildProgram(): Command {
     .option("--control-plane", "reconcile K8ssandraClusters and ClientConfigs here (default: $K8SSANDRA_CONTROL_PLANE, else true)")
     .option("--no-control-plane", "run the data-plane controllers only")
     .option("--clientconfig-namespace <namespace>", "where ClientConfigs are read (default: every namespace)")
+    .option("--credential-renewal-share <share>", "renew data-plane tokens once this share of their lifetime passed", share, 0.8)
     .action(async (opts: {
       kubeconfig?: string;
       context?: string;
+      credentialRenewalShare: number;
       metricsBindAddress: string;
       healthProbeBindAddress: string;
       leaderElect: boolean;
@@ -73,6 +81,7 @@ export function buildProgram(): Command {
           leaderElection: opts.leaderElect,
           leaderElectionNamespace: opts.leaderElectionNamespace,
           logLevel: opts.logLevel,
+          credentialRenewalShare: opts.credentialRenewalShare,
         });
       } catch (err) {
         fail("run", err);
@@ -91,7 +100,7 @@ export function buildProgram(): Command {
     .option("--namespace <namespace>", "the ServiceAccount's namespace in the data plane and the ClientConfig's in the control plane", DEFAULT_NAMESPACE)
     .option("--service-account <name>", "the data-plane ServiceAccount the control plane acts as", DEFAULT_SERVICE_ACCOUNT)
     .option("--context-name <name>", "the name K8ssandraClusters use in k8sContext (default: the src context's name)")
-    .option("--token-duration <seconds>", "lifetime of the minted token", positiveInt, DEFAULT_TOKEN_DURATION_SECONDS)
+    .option("--token-duration <seconds>", "lifetime of the minted token (the operator renews it before it expires; at least 600)", positiveInt, DEFAULT_TOKEN_DURATION_SECONDS)
     .option("--src-server <url>", "the data plane's API server URL as the control plane reaches it (default: the src kubeconfig's)")
     .option("--datacenter-namespace <namespace>", "a data-plane namespace where datacenters live (repeatable; default: --namespace)", collect, [])
     .action(async (opts: {

@@ -1,5 +1,5 @@
 import { KubeConfig } from "@kubernetes/client-node";
-import { preflight, type PreflightResult, type PreflightTarget } from "@operator-ts/multicluster";
+import { type CheckLine, describeCredential, preflight, type PreflightResult, type PreflightTarget } from "@operator-ts/multicluster";
 import { RestClient, Secret } from "@operator-ts/runtime";
 import { ClientConfig, clientConfigContextName, KUBECONFIG_SECRET_KEY } from "../api/index.ts";
 import { DEFAULT_NAMESPACE } from "./clientconfig.ts";
@@ -59,7 +59,11 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     permissions: [...permissionsOf(CLIENTCONFIG_CLUSTER_RULES), ...permissionsOf(CLIENTCONFIG_NAMESPACE_RULES, namespace)],
   }, timeoutMs);
 
-  const results = [...(await control), ...(await dataPlanes), ...broken].map(groupPermissionLines);
+  const planes = (await dataPlanes).map((result) => {
+    const target = targets.find((t) => t.name === result.cluster);
+    return target ? { ...result, checks: [...result.checks, credentialLine(target.kubeconfig)] } : result;
+  });
+  const results = [...(await control), ...planes, ...broken].map(groupPermissionLines);
   if (!options.dataPlaneContexts?.length && targets.length + broken.length === 0) {
     results.push({
       cluster: "data planes",
@@ -122,6 +126,24 @@ async function dataPlanesFromClientConfigs(
     await client.close();
   }
   return { targets, broken };
+}
+
+/** The credential a data plane is reached with and when it expires: a renewal that keeps failing shows here first. */
+export function credentialLine(kubeconfig: KubeConfig, now = Date.now()): CheckLine {
+  const info = describeCredential(kubeconfig);
+  if (!info.expiresAt) return { check: "credential", ok: true, detail: `${info.kind}, no expiry in it` };
+  const left = info.expiresAt.getTime() - now;
+  const renewed = info.serviceAccount ? ", renewed by the operator" : "";
+  if (left <= 0) return { check: "credential", ok: false, detail: `${info.kind}, expired at ${info.expiresAt.toISOString()}` };
+  return { check: "credential", ok: true, detail: `${info.kind}, expires at ${info.expiresAt.toISOString()} (in ${humanDuration(left)})${renewed}` };
+}
+
+function humanDuration(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} days`;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -6,6 +6,7 @@ export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
+  resourceNames?: string[];
 }
 
 const ALL = ["get", "list", "watch", "create", "update", "patch", "delete"];
@@ -23,6 +24,14 @@ export const CLIENTCONFIG_CLUSTER_RULES: PolicyRule[] = [
 
 /** The same, granted only in the datacenters' namespaces: the replicated superuser Secret. */
 export const CLIENTCONFIG_NAMESPACE_RULES: PolicyRule[] = [{ apiGroups: [""], resources: ["secrets"], verbs: ALL }];
+
+/**
+ * In the service account's own namespace: asking for a successor of its own token (TokenRequest), so the control plane
+ * renews its credential before it expires with the credential it still holds. No other account's tokens.
+ */
+export function tokenRenewalRules(serviceAccount: string): PolicyRule[] {
+  return [{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"], resourceNames: [serviceAccount] }];
+}
 
 /** The CRDs a data-plane cluster must serve. */
 export const DATA_PLANE_CRDS = ["cassandradatacenters.cassandra.datastax.com", "stargates.stargate.k8ssandra.io"];

@@ -15,6 +15,8 @@ export interface RunOptions {
   logLevel?: string;
   /** Stops the operator; default SIGTERM/SIGINT. */
   signal?: AbortSignal;
+  /** When data-plane tokens are renewed, as a share of their lifetime; default 0.8. */
+  credentialRenewalShare?: number;
   /** How long the API server may take to answer at startup; default 10 s. */
   connectTimeoutMs?: number;
 }
@@ -58,6 +60,7 @@ export async function runOperator(options: RunOptions): Promise<void> {
     healthProbeBindAddress: options.healthProbeBindAddress,
     leaderElection: options.leaderElection,
     leaderElectionNamespace: options.leaderElectionNamespace,
+    credentialRenewal: { share: options.credentialRenewalShare },
   });
   await operator.start(options.signal ?? setupSignalHandler());
   logger.info("k8ssandra-operator stopped");

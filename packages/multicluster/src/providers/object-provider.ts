@@ -19,6 +19,7 @@ import {
 import { EventEmitter } from "eventemitter3";
 import type { ClusterStatus } from "../health/index.ts";
 import type { MultiClusterManager } from "../manager.ts";
+import { CredentialLifecycle, type IdentityOptions, type RenewalOptions, type Tracked } from "./lifecycle.ts";
 
 export interface SecretKeyRef {
   namespace: string;
@@ -46,10 +47,31 @@ export interface ObjectProviderOptions<T extends KubeObject> {
    * subresource with `conditions`) and an Event when that changes (Warning for a problem). Default false.
    */
   reportStatus?: boolean;
+  /**
+   * Check each cluster's identity (its kube-system UID): recorded at first contact (with reportStatus, in
+   * status.clusterIdentity), checked again before every add and after every reconnect; a cluster that answers as
+   * another is released and reported (ClusterReplaced) until a person confirms the new UID.
+   */
+  identity?: IdentityOptions<T> & {
+    /** One sentence telling a person how to confirm a new identity, for the condition's message. */
+    howToConfirm?(obj: T, uid: string): string;
+  };
+  /**
+   * Renew service-account tokens before they expire, with the token itself (TokenRequest on the remote cluster), and
+   * write the new kubeconfig into the Secret; the credential is swapped in place. With reportStatus, status.credential
+   * shows kind, expiry and last renewal, and a CredentialRenewed condition the renewal's trouble.
+   */
+  renewal?: RenewalOptions;
 }
 
 /** Why an object's cluster is usable or not: the `reason` of its Ready condition. */
-export type ClusterObjectReason = "SecretNotFound" | "InvalidKubeconfig" | "Unreachable" | "Ready";
+export type ClusterObjectReason =
+  | "SecretNotFound"
+  | "InvalidKubeconfig"
+  | "Unreachable"
+  | "CredentialRejected"
+  | "ClusterReplaced"
+  | "Ready";
 
 /** What a provider knows about one object's cluster. */
 export interface ClusterObjectState {
@@ -68,6 +90,8 @@ export interface ObjectProviderEvents {
 
 /** The condition type the provider reports on its objects. */
 export const CLUSTER_READY_CONDITION = "Ready";
+/** The condition saying whether a renewable credential was renewed in time (with `renewal`). */
+export const CREDENTIAL_RENEWED_CONDITION = "CredentialRenewed";
 
 function fingerprint(kubeconfig: string, context: string | undefined): string {
   return createHash("sha256").update(kubeconfig).update("\u0000").update(context ?? "").digest("hex");
@@ -95,7 +119,8 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
   /** Requests to look at an object again: its cluster's reachability changed. */
   private readonly recheck = new source.ChannelSource<KubeObject>();
   /** object key -> the cluster it added and that cluster's kubeconfig fingerprint; set only once the add succeeded */
-  private readonly owned = new Map<string, { cluster: string; fingerprint: string }>();
+  private readonly owned = new Map<string, { cluster: string; fingerprint: string; server: string }>();
+  private readonly lifecycle: CredentialLifecycle<T>;
   /** object key -> its last reported state */
   private readonly states = new Map<string, ClusterObjectState>();
 
@@ -127,6 +152,15 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
     }
     this.controller.watch(source.channel(this.recheck, handler.enqueueRequestForObject<KubeObject>()));
     mcm.health.onChange((status) => this.onHealth(status));
+    this.lifecycle = new CredentialLifecycle<T>({
+      mcm,
+      log: this.log,
+      renewal: options.renewal,
+      identity: options.identity,
+      recheck: (key) => this.recheckKey(key),
+      // Read from the API server, not the cache: the update that follows is guarded by what is there now.
+      readSecret: (ref) => mcm.manager.apiReader.get(Secret, ref),
+    });
   }
 
   needLeaderElection(): boolean {
@@ -145,17 +179,28 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
       await this.controller.start(signal);
     } finally {
       await cacheDone;
+      this.lifecycle.stop();
       for (const { cluster } of this.owned.values()) await this.mcm.removeCluster(cluster);
       this.owned.clear();
     }
   }
 
   private onHealth(status: ClusterStatus): void {
-    for (const [key, owned] of this.owned) {
-      if (owned.cluster !== status.name) continue;
-      const [namespace, name] = splitKey(key);
-      this.recheck.send({ apiVersion: this.options.type.apiVersion, kind: this.options.type.kind, metadata: { namespace, name } });
-    }
+    for (const [key, owned] of this.owned) if (owned.cluster === status.name) this.recheckKey(key);
+  }
+
+  private recheckKey(key: string): void {
+    const [namespace, name] = splitKey(key);
+    this.recheck.send({ apiVersion: this.options.type.apiVersion, kind: this.options.type.kind, metadata: { namespace, name } });
+  }
+
+  /** Releases the cluster an object added, if it did. */
+  private async release(key: string): Promise<void> {
+    const previous = this.owned.get(key);
+    this.lifecycle.released(key);
+    if (!previous) return;
+    this.owned.delete(key);
+    await this.mcm.removeCluster(previous.cluster);
   }
 
   private async referencing(secret: Secret): Promise<{ namespace?: string; name: string }[]> {
@@ -180,9 +225,9 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
     }
     const previous = this.owned.get(key);
     if (!obj || obj.metadata?.deletionTimestamp) {
+      this.lifecycle.forget(key);
       if (previous) {
-        this.owned.delete(key);
-        await this.mcm.removeCluster(previous.cluster);
+        await this.release(key);
         log.info({ cluster: previous.cluster }, "cluster removed: its object is gone");
       }
       const gone = this.states.get(key);
@@ -200,25 +245,58 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
       return;
     }
     const { kubeconfig, print } = loaded;
-    if (!previous || previous.fingerprint !== print || previous.cluster !== clusterName) {
-      if (previous) {
-        // A replace is a remove and an add: forgotten first, so that a failed add is retried as an add.
-        this.owned.delete(key);
-        await this.mcm.removeCluster(previous.cluster);
+    const ref = this.options.kubeconfigRef(obj);
+    const tracked = this.lifecycle.observe(key, obj, clusterName, kubeconfig, ref);
+    const server = kubeconfig.getCurrentCluster()!.server.replace(/\/$/, "");
+    if (previous && previous.fingerprint !== print && previous.cluster === clusterName && previous.server === server && this.mcm.hasCluster(clusterName)) {
+      // A renewed token or rotated certificate for the same server: the running cluster keeps its caches and watches.
+      await this.mcm.getCluster(clusterName).updateCredentials(kubeconfig);
+      previous.fingerprint = print;
+      log.info({ cluster: clusterName, credential: tracked.info.kind }, "cluster credentials changed: swapped in place");
+    } else if (!previous || previous.fingerprint !== print || previous.cluster !== clusterName) {
+      // A replace is a remove and an add: forgotten first, so that a failed add is retried as an add.
+      await this.release(key);
+      if (this.lifecycle.checksIdentity) {
+        const verdict = await this.lifecycle.checkBeforeAdd(key, obj, kubeconfig);
+        if (!verdict.ok) return this.reportReplaced(obj, clusterName, verdict.found, log);
       }
-      await this.mcm.addCluster(clusterName, kubeconfig, { waitForSync: false });
-      this.owned.set(key, { cluster: clusterName, fingerprint: print });
-      log.info({ cluster: clusterName }, previous?.cluster === clusterName ? "cluster credentials changed: connection replaced" : "cluster added");
+      const cluster = await this.mcm.addCluster(clusterName, kubeconfig, { waitForSync: false });
+      this.lifecycle.guard(key, clusterName, cluster.transport);
+      this.owned.set(key, { cluster: clusterName, fingerprint: print, server });
+      log.info({ cluster: clusterName }, previous?.cluster === clusterName ? "cluster endpoint changed: connection replaced" : "cluster added");
+    } else if (this.lifecycle.checksIdentity) {
+      // Looked at again (a reconnect, a health change, a person's confirmation): still the same cluster?
+      const verdict = await this.lifecycle.verifyRunning(key, obj);
+      if (!verdict.ok) {
+        await this.release(key);
+        log.warn({ cluster: clusterName }, "cluster released: it answers as another cluster");
+        // Looked at once more at once: a confirmation already given lets the new cluster in.
+        this.recheckKey(key);
+        return this.reportReplaced(obj, clusterName, verdict.found, log);
+      }
     }
     const health = this.mcm.health.status(clusterName);
     // Until the first probe answers, whether the server is up is not known: the probe's result brings us back.
     if (!health?.probed) return;
-    if (health.state === "unreachable") {
+    if (health.state === "unreachable" && this.lifecycle.checksIdentity && !tracked.rejected) {
+      // Refused or unreachable? Asking tells the two apart (a 401 is remembered).
+      await this.lifecycle.verifyRunning(key, obj);
+    }
+    if (health.state === "unreachable" && tracked.rejected) {
+      const message = `the API server of cluster "${clusterName}" rejects its credential (${tracked.info.kind}): it expired or was revoked; give the cluster a new one`;
+      await this.report(obj, clusterName, { reason: "CredentialRejected", message }, log);
+    } else if (health.state === "unreachable") {
       const message = `the API server of cluster "${clusterName}" does not answer${health.lastError ? `: ${health.lastError}` : ""}`;
       await this.report(obj, clusterName, { reason: "Unreachable", message }, log);
     } else {
       await this.report(obj, clusterName, { reason: "Ready", message: `cluster "${clusterName}" is connected` }, log);
     }
+  }
+
+  private async reportReplaced(obj: T, cluster: string, found: string, log: Logger): Promise<void> {
+    const hint = this.options.identity?.howToConfirm?.(obj, found);
+    const message = `the API server of cluster "${cluster}" answers as another cluster (kube-system uid ${found}); nothing is written there${hint ? `. ${hint}` : ""}`;
+    await this.report(obj, cluster, { reason: "ClusterReplaced", message }, log);
   }
 
   /** The object's kubeconfig, or why there is none; never says what the kubeconfig holds. */
@@ -271,20 +349,55 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
   }
 
   private async writeCondition(obj: T, state: ClusterObjectState): Promise<void> {
-    const current = ((obj as { status?: { conditions?: Condition[] } }).status?.conditions ?? []).map((c) => ({ ...c }));
+    const status = (obj as { status?: { conditions?: Condition[]; credential?: unknown; clusterIdentity?: unknown } }).status;
+    const current = (status?.conditions ?? []).map((c) => ({ ...c }));
     const ready = state.reason === "Ready";
-    const changed = conditions.setStatusCondition(current, {
+    let changed = conditions.setStatusCondition(current, {
       type: CLUSTER_READY_CONDITION,
       status: ready ? "True" : "False",
       reason: state.reason,
       message: state.message,
       observedGeneration: obj.metadata?.generation,
     });
+    const patch: Record<string, unknown> = { conditions: current };
+    const tracked = this.lifecycle.get(`${obj.metadata?.namespace ?? ""}/${obj.metadata!.name!}`);
+    if (tracked) changed = this.credentialStatus(obj, tracked, current, patch, status) || changed;
     if (!changed) return;
     await this.mcm.manager.client
       .status()
-      .patch(obj, Patch.merge({ status: { conditions: current } }))
+      .patch(obj, Patch.merge({ status: patch }))
       .catch(client.ignoreNotFound);
+  }
+
+  /** Adds status.credential, status.clusterIdentity and the CredentialRenewed condition; says whether any changed. */
+  private credentialStatus(obj: T, t: Tracked, current: Condition[], patch: Record<string, unknown>, status: { credential?: unknown; clusterIdentity?: unknown } | undefined): boolean {
+    let changed = false;
+    if (this.options.renewal) {
+      const credential = this.lifecycle.credentialStatus(t);
+      if (JSON.stringify(credential) !== JSON.stringify(status?.credential)) changed = true;
+      // A merge patch keeps fields it does not name: the ones no longer known are cleared by name.
+      patch.credential = { expiresAt: null, lastRenewal: null, serviceAccount: null, ...credential };
+      if (this.lifecycle.renews(t)) {
+        const failing = t.renewalError;
+        const expiry = t.info.expiresAt ? `; the credential expires at ${t.info.expiresAt.toISOString()}` : "";
+        const condition = failing
+          ? { status: "False" as const, reason: "RenewalFailing", message: `renewal failing since ${failing.since.toISOString()}: ${failing.message}${expiry}` }
+          : { status: "True" as const, reason: "Renewed", message: `renewed before expiry${expiry}` };
+        const before = current.find((c) => c.type === CREDENTIAL_RENEWED_CONDITION);
+        if (failing && before?.status !== "False") this.recorder.event(obj, "Warning", "CredentialRenewalFailing", condition.message);
+        changed = conditions.setStatusCondition(current, { type: CREDENTIAL_RENEWED_CONDITION, ...condition, observedGeneration: obj.metadata?.generation }) || changed;
+      }
+    }
+    if (this.options.identity && t.identity?.uid) {
+      const recorded = status?.clusterIdentity as { uid?: string; recordedAt?: string } | undefined;
+      if (recorded?.uid !== t.identity.uid) {
+        const identity = { uid: t.identity.uid, recordedAt: t.identity.recordedAt || new Date().toISOString() };
+        t.identity = identity;
+        patch.clusterIdentity = identity;
+        changed = true;
+      }
+    }
+    return changed;
   }
 }
 

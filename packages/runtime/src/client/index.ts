@@ -37,7 +37,7 @@ export {
   isUnauthorized,
 } from "./errors.ts";
 export { currentRequestScope, fenceError, type RequestScope, withRequestScope } from "./scope.ts";
-export { RestTransport, type Query, type RequestOptions, type WatchEvent } from "./transport.ts";
+export { RestTransport, type Query, type RequestOptions, type TransportOptions, type WatchEvent, type WriteGate } from "./transport.ts";
 export { RestClient, type RestClientOptions, withTypeMeta } from "./rest-client.ts";
 export { CachedClient, type NewClientOptions, isUnstructuredType, newClient, unstructuredType } from "./cached-client.ts";
 export { applyJsonPatch, applyMergePatch, createJsonPatch, createMergePatch, JsonPatchError, type JsonPatchOperation, mergeFrom } from "./json-patch.ts";

@@ -21,6 +21,44 @@ export interface TransportOptions {
   connections?: number;
   /** How long a request may wait for the response headers, and then between body chunks; default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * How often credentials and TLS files are read again (exec plugins, projected tokens, a rotated client certificate
+   * or CA file); default 60 s. A 401 or a failed connection reads them at once.
+   */
+  credentialRefreshMs?: number;
+}
+
+/**
+ * Asked before every write: the cluster's identity is checked again after each new connection, and a write waits for
+ * that check (or is refused when the server turned out to be another cluster). check() is asked once more, without
+ * waiting, just before the write's bytes are sent, when the connection it goes over is known.
+ */
+export interface WriteGate {
+  beforeWrite(signal?: AbortSignal): Promise<void>;
+  check(): Error | undefined;
+}
+
+interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized?: boolean;
+  servername?: string;
+}
+
+function tlsOf(opts: Record<string, unknown>): TlsMaterial {
+  return {
+    ca: opts.ca as Buffer | undefined,
+    cert: opts.cert as Buffer | undefined,
+    key: opts.key as Buffer | undefined,
+    rejectUnauthorized: opts.rejectUnauthorized as boolean | undefined,
+    servername: opts.servername as string | undefined,
+  };
+}
+
+function sameTls(a: TlsMaterial, b: TlsMaterial): boolean {
+  const eq = (x?: Buffer, y?: Buffer) => (x && y ? x.equals(y) : x === y);
+  return eq(a.ca, b.ca) && eq(a.cert, b.cert) && eq(a.key, b.key) && a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
 }
 
 export interface WatchEvent<T = unknown> {
@@ -99,6 +137,8 @@ const fenceInterceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) => 
 
 /** Credentials that expire (exec plugins, OIDC, projected token files) are re-read this often. */
 const AUTH_REFRESH_MS = 60_000;
+/** A failed connection re-reads TLS files at most this often: a server that is down must not make us read in a loop. */
+const TLS_RELOAD_ON_ERROR_MS = 5_000;
 
 /**
  * HTTP to one API server with the credentials of one kubeconfig context, over a single keep-alive connection pool.
@@ -117,60 +157,114 @@ export class RestTransport {
   private fencedDispatcher: Dispatcher | undefined;
   private readonly makeDispatcher: (http2: boolean) => Dispatcher;
   private readonly requestTimeoutMs: number;
+  private readonly credentialRefreshMs: number;
   private headers: Record<string, string> = {};
   private authLoadedAt = 0;
   private authLoading: Promise<void> | undefined;
-  private readonly kubeconfig: KubeConfig;
+  private kubeconfig: KubeConfig;
+  /** The CA, client certificate and key the pools connect with: when a reload finds others, new pools take over. */
+  private tls: TlsMaterial;
+  private tlsErrorReloadAt = 0;
   private readonly userAgent: string;
+  private writeGate: WriteGate | undefined;
+  private readonly connectListeners = new Set<() => void>();
 
-  private constructor(kubeconfig: KubeConfig, server: string, makeDispatcher: (http2: boolean) => Dispatcher, options: TransportOptions) {
+  private constructor(kubeconfig: KubeConfig, server: string, tls: TlsMaterial, makeAgent: (http2: boolean, tls: TlsMaterial) => Agent, options: TransportOptions) {
     this.kubeconfig = kubeconfig;
+    this.tls = tls;
     this.userAgent = options.userAgent ?? "operator-ts";
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.credentialRefreshMs = options.credentialRefreshMs ?? AUTH_REFRESH_MS;
     this.server = server.replace(/\/$/, "");
     this.host = new URL(this.server).host;
-    this.makeDispatcher = (http2) => makeDispatcher(http2).compose(fenceInterceptor);
+    this.makeDispatcher = (http2) => {
+      const agent = makeAgent(http2, this.tls);
+      agent.on("connect", () => {
+        for (const l of this.connectListeners) l();
+      });
+      return agent.compose(fenceInterceptor);
+    };
     this.dispatcher = this.makeDispatcher(true);
   }
 
   static async fromKubeConfig(kubeconfig: KubeConfig, options: TransportOptions = {}) {
     const cluster = kubeconfig.getCurrentCluster();
     if (!cluster) throw new Error(`kubeconfig context "${kubeconfig.getCurrentContext()}" names no cluster`);
-    const tls: Record<string, unknown> = {};
-    await kubeconfig.applyToHTTPSOptions(tls as never);
-    const makeDispatcher = (http2: boolean) =>
+    const opts: Record<string, unknown> = {};
+    await kubeconfig.applyToHTTPSOptions(opts as never);
+    const makeAgent = (http2: boolean, tls: TlsMaterial) =>
       new Agent({
         allowH2: http2,
         connections: options.connections ?? 16,
         keepAliveTimeout: 30_000,
         // client-go pings idle HTTP/2 connections too: a connection that died silently is found and replaced.
         h2Options: { pingInterval: 15_000 },
-        connect: {
-          timeout: 10_000,
-          ca: tls.ca as Buffer | undefined,
-          cert: tls.cert as Buffer | undefined,
-          key: tls.key as Buffer | undefined,
-          rejectUnauthorized: tls.rejectUnauthorized as boolean | undefined,
-          servername: tls.servername as string | undefined,
-        },
+        connect: { timeout: 10_000, ...tls },
       });
-    const transport = new RestTransport(kubeconfig, cluster.server, makeDispatcher, options);
-    transport.headers = (tls.headers as Record<string, string>) ?? {};
+    const transport = new RestTransport(kubeconfig, cluster.server, tlsOf(opts), makeAgent, options);
+    transport.headers = (opts.headers as Record<string, string>) ?? {};
     transport.authLoadedAt = Date.now();
     return transport;
   }
 
+  /**
+   * Takes another credential for the same server (a renewed token, a rotated certificate): requests from now on carry
+   * it, open watches and the caches fed by them go on. A kubeconfig for another server is refused: what the caches
+   * hold would be another cluster's.
+   */
+  async setKubeConfig(kubeconfig: KubeConfig): Promise<void> {
+    const server = kubeconfig.getCurrentCluster()?.server?.replace(/\/$/, "");
+    if (server !== this.server) throw new Error(`the new kubeconfig is for another server (${server ?? "none"}, not ${this.server})`);
+    // Loaded before it replaces the old one: a kubeconfig that cannot be used leaves the transport as it was.
+    const opts: Record<string, unknown> = {};
+    await kubeconfig.applyToHTTPSOptions(opts as never);
+    this.kubeconfig = kubeconfig;
+    this.applyLoaded(opts);
+  }
+
+  /** Told each time a new connection to the server is made (a reconnect may reach another server at the same address). */
+  onConnect(listener: () => void): () => void {
+    this.connectListeners.add(listener);
+    return () => this.connectListeners.delete(listener);
+  }
+
+  /** Every write waits for the gate, and is refused when it says so; undefined removes it. */
+  setWriteGate(gate: WriteGate | undefined): void {
+    this.writeGate = gate;
+  }
+
+  private applyLoaded(opts: Record<string, unknown>): void {
+    this.headers = (opts.headers as Record<string, string>) ?? {};
+    this.authLoadedAt = Date.now();
+    const tls = tlsOf(opts);
+    if (!sameTls(tls, this.tls)) {
+      // New connections use the new material; requests and watches in flight finish on the old ones.
+      this.tls = tls;
+      const old = [this.dispatcher, this.takeFencedDispatcher()];
+      this.dispatcher = this.makeDispatcher(true);
+      for (const d of old) void d?.close().catch(() => undefined);
+    }
+  }
+
   private async authHeaders(force = false): Promise<Record<string, string>> {
-    if (force || Date.now() - this.authLoadedAt > AUTH_REFRESH_MS) {
+    if (force || Date.now() - this.authLoadedAt > this.credentialRefreshMs) {
       this.authLoading ??= (async () => {
+        const kubeconfig = this.kubeconfig;
         const opts: Record<string, unknown> = {};
-        await this.kubeconfig.applyToHTTPSOptions(opts as never);
-        this.headers = (opts.headers as Record<string, string>) ?? {};
-        this.authLoadedAt = Date.now();
+        await kubeconfig.applyToHTTPSOptions(opts as never);
+        // A setKubeConfig() meanwhile wins over what the old kubeconfig gave.
+        if (kubeconfig === this.kubeconfig) this.applyLoaded(opts);
       })().finally(() => (this.authLoading = undefined));
       await this.authLoading;
     }
     return this.headers;
+  }
+
+  /** A connection failed: a rotated CA or client certificate file may be why, so read them again (not too often). */
+  private reloadAfterConnectionError(): void {
+    if (Date.now() - this.tlsErrorReloadAt < TLS_RELOAD_ON_ERROR_MS) return;
+    this.tlsErrorReloadAt = Date.now();
+    void this.authHeaders(true).catch(() => undefined);
   }
 
   /** Request headers by content type, built once per credential refresh instead of once per request. */
@@ -218,13 +312,18 @@ export class RestTransport {
     if (refused && write) throw refused;
     const signal = options.signal ?? (write ? scope?.signal : undefined);
     signal?.throwIfAborted();
+    const gate = write ? this.writeGate : undefined;
+    if (gate) await gate.beforeWrite(signal);
     let body: string | undefined;
     if (options.body !== undefined) body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
     const headers = await this.headersFor(body === undefined ? undefined : (options.contentType ?? "application/json"));
-    const fenced: Fenced | undefined = write && scope?.fence ? { fence: scope.fence } : undefined;
+    const leaderFence = write ? scope?.fence : undefined;
+    const fenced: Fenced | undefined =
+      leaderFence || gate ? { fence: () => leaderFence?.() ?? gate?.check() } : undefined;
     let response: Dispatcher.ResponseData;
     try {
-      const dispatcher = fenced ? (this.fencedDispatcher ??= this.makeDispatcher(false)) : this.dispatcher;
+      // Only leader-only writes need HTTP/1.1 (see fencedDispatcher); the gate's last look works over HTTP/2 too.
+      const dispatcher = leaderFence ? (this.fencedDispatcher ??= this.makeDispatcher(false)) : this.dispatcher;
       response = await dispatcher.request({
         origin: this.server,
         path: this.url(path, options.query),
@@ -240,6 +339,7 @@ export class RestTransport {
       restClientRequests.inc({ code: "<error>", method, host: this.host });
       if (signal?.aborted) throw signal.reason ?? err;
       if (fenced?.refused) throw fenced.refused;
+      this.reloadAfterConnectionError();
       throw new ApiError(method, path, 0, { reason: "ConnectionFailed", message: (err as Error).message });
     }
     restClientRequests.inc({ code: String(response.statusCode), method, host: this.host });
@@ -274,6 +374,7 @@ export class RestTransport {
     } catch (err) {
       restClientRequests.inc({ code: "<error>", method: "WATCH", host: this.host });
       if (signal.aborted) return;
+      this.reloadAfterConnectionError();
       throw new ApiError("WATCH", path, 0, { reason: "ConnectionFailed", message: (err as Error).message });
     }
     restClientRequests.inc({ code: String(response.statusCode), method: "WATCH", host: this.host });

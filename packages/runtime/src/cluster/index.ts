@@ -21,6 +21,8 @@ export interface ClusterOptions {
   userAgent?: string;
   /** Connections in the pool to this API server. */
   connections?: number;
+  /** How often credentials and TLS files are read again; default 60 s (see TransportOptions). */
+  credentialRefreshMs?: number;
   logger?: Logger;
 }
 
@@ -31,7 +33,6 @@ export interface ClusterOptions {
  */
 export class Cluster implements Runnable {
   readonly name: string;
-  readonly kubeconfig: KubeConfig;
   readonly transport: RestTransport;
   readonly mapper: RESTMapper;
   readonly cache: Cache;
@@ -41,10 +42,11 @@ export class Cluster implements Runnable {
   readonly log: Logger;
   private readonly broadcaster: EventBroadcaster;
   private readonly informers: InformerCache;
+  private currentKubeconfig: KubeConfig;
 
   private constructor(kubeconfig: KubeConfig, transport: RestTransport, options: ClusterOptions) {
     this.name = options.name ?? kubeconfig.getCurrentContext();
-    this.kubeconfig = kubeconfig;
+    this.currentKubeconfig = kubeconfig;
     this.transport = transport;
     this.log = options.logger ?? getLogger().child({ cluster: this.name || undefined });
     this.mapper = new RESTMapper(transport);
@@ -60,6 +62,7 @@ export class Cluster implements Runnable {
     const transport = await RestTransport.fromKubeConfig(kubeconfig, {
       userAgent: options.userAgent,
       connections: options.connections,
+      credentialRefreshMs: options.credentialRefreshMs,
     });
     return new Cluster(kubeconfig, transport, options);
   }
@@ -70,6 +73,20 @@ export class Cluster implements Runnable {
     kc.loadFromDefault();
     if (options.context) kc.setCurrentContext(options.context);
     return Cluster.create(kc, options);
+  }
+
+  /** The kubeconfig in use: the one created with, or the last given to updateCredentials(). */
+  get kubeconfig(): KubeConfig {
+    return this.currentKubeconfig;
+  }
+
+  /**
+   * Swaps the credential in place (a renewed token, a rotated certificate) for the same server: caches, informers and
+   * their watches are kept, so nothing is listed again. Refused for a kubeconfig naming another server.
+   */
+  async updateCredentials(kubeconfig: KubeConfig): Promise<void> {
+    await this.transport.setKubeConfig(kubeconfig);
+    this.currentKubeconfig = kubeconfig;
   }
 
   getCache(): Cache {
