@@ -64,6 +64,9 @@ export class IdentityGate implements WriteGate {
     this.onIdentity = options.onIdentity;
     this.unsubscribe = this.transport.onConnect(() => {
       this.epoch++;
+      // A reconnect after the cluster was known: checked at once, not only when the next write comes, so that a
+      // replaced cluster is reported even while nothing is written.
+      if (this.verifiedEpoch >= 0 && !this.verifying) queueMicrotask(() => void this.verify().catch(() => undefined));
     });
     this.transport.setWriteGate(this);
   }
