@@ -133,7 +133,7 @@ describe("remote credentials and identities, on real API servers", () => {
       apiVersion: CassandraDatacenter.apiVersion,
       kind: CassandraDatacenter.kind,
       metadata: { name: "after-renewal", namespace: NS },
-      spec: { clusterName: "x", serverType: "cassandra", serverVersion: "4.1.5", size: 1, storageConfig: {} },
+      spec: { clusterName: "demo", serverType: "cassandra", serverVersion: "4.1.5", size: 1, storageConfig: {} },
     });
     await eventually(() => informer.getByKey({ namespace: NS, name: "after-renewal" }), "the informer sees an object made after the renewals");
     expect(stats()).toMatchObject({ lists: before.lists, watches: before.watches, watching: true });
