@@ -90,6 +90,9 @@ describe("k8ssandra-operator preflight and run against real clusters", () => {
     expect(row(passing.stdout, "west", "can get,list,watch,create,update,patch,delete cassandradatacenters.cassandra.datastax.com cluster-wide")?.[1]).toBe("ok");
     expect(row(passing.stdout, controlRow, "can get,list,watch,update,patch k8ssandraclusters.k8ssandra.io cluster-wide")?.[1]).toBe("ok");
     expect(passing.stdout).toContain("preflight passed for 2 cluster(s)");
+    // The data plane's credential and when it expires: create-clientconfig's hour, renewed by the running operator.
+    expect(row(passing.stdout, "west", "credential")?.slice(1, 3)).toEqual(["ok", "credential"]);
+    expect(row(passing.stdout, "west", "credential")?.[3]).toMatch(/^token, expires at \S+ \(in \d+ min\), renewed by the operator$/);
   });
 
   it("checks the control-plane permissions of the identity it runs as: none, then the operator's ClusterRole", async () => {

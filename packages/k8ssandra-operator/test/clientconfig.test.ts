@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
-import { ClusterRole, isForbidden, Namespace, RestClient, Secret } from "@operator-ts/runtime";
+import { ClusterRole, isForbidden, Namespace, RestClient, Secret, ServiceAccount } from "@operator-ts/runtime";
 import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CassandraDatacenter, ClientConfig, KUBECONFIG_SECRET_KEY, Stargate } from "../src/api/index.ts";
@@ -46,7 +46,9 @@ describe("create-clientconfig between two real clusters", () => {
     const lines: string[] = [];
     const result = await createClientConfig({ src: east.kubeconfig, dest: control.kubeconfig, report: (l) => lines.push(l) });
     expect(result).toMatchObject({ contextName: "east", namespace: ns, clientConfigName: "east", secretName: "east-config", serviceAccount: "k8ssandra-operator" });
-    expect(Date.parse(result.tokenExpiresAt!)).toBeGreaterThan(Date.now() + 300 * 24 * 3600 * 1000);
+    // An hour by default: the operator renews it before it expires.
+    expect(Date.parse(result.tokenExpiresAt!)).toBeGreaterThan(Date.now() + 50 * 60 * 1000);
+    expect(Date.parse(result.tokenExpiresAt!)).toBeLessThanOrEqual(Date.now() + 3600 * 1000);
 
     const cc = await admin.control.get(ClientConfig, { namespace: ns, name: "east" });
     expect(cc.spec).toEqual({ contextName: "east", kubeConfigSecret: { name: "east-config" } });
@@ -98,6 +100,15 @@ describe("create-clientconfig between two real clusters", () => {
       }))).toBe(true);
       expect(await denied(limited.create<Namespace>({ apiVersion: "v1", kind: "Namespace", metadata: { name: "elsewhere" } }))).toBe(true);
       expect(await denied(limited.list(ClientConfig, { namespace: ns }))).toBe(true);
+
+      // It may ask for a successor of its own token, and for no other account's.
+      const tokenRequest = (sa: string) =>
+        limited.transport.request<{ status: { token: string } }>("POST", `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, {
+          body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 600 } },
+        });
+      expect((await tokenRequest("k8ssandra-operator")).status.token).toBeTruthy();
+      await admin.east.create<ServiceAccount>({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "someone-else", namespace: ns } });
+      expect(await denied(tokenRequest("someone-else"))).toBe(true);
     } finally {
       await limited.close();
     }
@@ -124,6 +135,7 @@ describe("create-clientconfig between two real clusters", () => {
     expect(out.stdout).toContain("ClusterRole k8ssandra-operator-k8ssandra-operator-clientconfig unchanged");
     expect(out.stdout).toContain("ClusterRoleBinding k8ssandra-operator-k8ssandra-operator-clientconfig unchanged");
     expect(out.stdout).toContain("RoleBinding k8ssandra-operator/k8ssandra-operator-clientconfig unchanged");
+    expect(out.stdout).toContain("RoleBinding k8ssandra-operator/k8ssandra-operator-token-renewal unchanged");
     expect(out.stdout).toMatch(/done: K8ssandraClusters may now use k8sContext "east"/);
     for (const secret of [token, tokenOf(before.kubeconfig), tokenOf(east.kubeconfigYaml), tokenOf(control.kubeconfigYaml)]) {
       expect(out.stdout).not.toContain(secret);
