@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
-import { type Condition, Event, metrics, Namespace, Patch, RestClient, Secret, ServiceAccount } from "@operator-ts/runtime";
+import { Cluster, type Condition, Event, metrics, Namespace, Patch, RestClient, Secret, ServiceAccount } from "@operator-ts/runtime";
 import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,6 +39,7 @@ describe("remote credentials and identities, on real API servers", () => {
   /** Every token the Secret held while the test looked: none of them may show anywhere. */
   const seenTokens = new Set<string>();
   let clientCert: { cert: string; key: string };
+  let clientCa: ReturnType<typeof generateCA>;
 
   const clientConfig = (name: string) => admin.control.get(ClientConfig, { namespace: NS, name });
   const storedToken = async (): Promise<string> => {
@@ -58,6 +59,7 @@ describe("remote credentials and identities, on real API servers", () => {
   beforeAll(async () => {
     // One client CA trusted by both data planes: a certificate valid in either, as a cloud account's credential is.
     const ca = generateCA("operator-ts-test-clients", 24 * 3600_000);
+    clientCa = ca;
     caDir = await mkdtemp(join(tmpdir(), "operator-ts-client-ca-"));
     await writeFile(join(caDir, "ca.crt"), ca.cert);
     const started = await startClusters(3, { names: ["control", "east", "other"], apiServerFlags: { "client-ca-file": join(caDir, "ca.crt") } });
@@ -243,6 +245,37 @@ describe("remote credentials and identities, on real API servers", () => {
     }, "Ready again with the confirmed identity", 20_000);
     expect(confirmed.status?.clusterIdentity?.uid).toBe(otherUid);
     await eventually(() => admin.other.get(CassandraDatacenter, { namespace: NS, name: "dc1" }), "dc1 created in the confirmed cluster", 30_000);
+  });
+
+  it("picks up a rotated client certificate file in the running cluster", async () => {
+    const [certFile, keyFile] = [join(caDir, "client.crt"), join(caDir, "client.key")];
+    const write = async (user: string) => {
+      const pair = clientCertificate(clientCa, user, ["system:masters"]);
+      await writeFile(keyFile, pair.key, { mode: 0o600 });
+      await writeFile(certFile, pair.cert);
+    };
+    await write("user-one");
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: "files", server: east.server, caData: east.kubeconfig.getCurrentCluster()!.caData, skipTLSVerify: false }],
+      users: [{ name: "files", certFile, keyFile }],
+      contexts: [{ name: "files", cluster: "files", user: "files" }],
+      currentContext: "files",
+    });
+    const cluster = await Cluster.create(kc, { name: "files", credentialRefreshMs: 200 });
+    const whoami = async () =>
+      (
+        await cluster.transport.request<{ status: { userInfo: { username: string } } }>("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+          body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+        })
+      ).status.userInfo.username;
+    try {
+      expect(await whoami()).toBe("user-one");
+      await write("user-two");
+      await eventually(async () => ((await whoami()) === "user-two" ? true : undefined), "requests made with the rotated certificate");
+    } finally {
+      await cluster.transport.destroy();
+    }
   });
 
   it("shows no token or key in any log line, Event or status", async () => {

@@ -64,6 +64,8 @@ export interface Tracked {
 /** Verdict of checking a cluster's identity before it is (re)added. */
 export type IdentityVerdict = { ok: true } | { ok: false; found: string; expected: string } | { ok: true; unknown: string };
 
+/** How often a standby looks whether it leads now, with a renewal due. */
+const STANDBY_RECHECK_MS = 5_000;
 // setTimeout holds at most ~24.8 days; a longer wait is cut and resumed.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -98,7 +100,11 @@ export class CredentialLifecycle<T> {
     this.identity = options.identity;
     this.recheck = options.recheck;
     this.readSecret = options.readSecret;
+    void this.mcm.manager.elected().then(() => (this.leading = true));
   }
+
+  /** Only the leader renews (without leader election, every manager leads): standbys would race it for the Secret. */
+  private leading = false;
 
   get checksIdentity(): boolean {
     return this.identity !== undefined;
@@ -271,6 +277,7 @@ export class CredentialLifecycle<T> {
     if (this.tracked.get(key) !== t) return;
     const due = renewalDueAt(t.info, this.renewal?.share ?? 0.8);
     if (due && due.getTime() > Date.now() + 1000) return this.setTimer(key, t, due.getTime() - Date.now());
+    if (!this.leading) return this.setTimer(key, t, STANDBY_RECHECK_MS);
     try {
       await this.renew(t);
       t.lastRenewal = new Date();
