@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { type Cluster, ConfigMap, handler, Namespace, Secret } from "@operator-ts/runtime";
+import { ConfigMap, handler, Namespace, Secret } from "@operator-ts/runtime";
 import { startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -82,18 +82,22 @@ describe("cluster providers on real API servers", () => {
     await added.client.create(cm("via-secret"));
     await eventually(() => seen.some((r) => r.cluster === "east" && r.name === "via-secret"), "east event");
 
-    // A rotated credential: same cluster name, a new token. Only that cluster's connection is replaced.
+    // A rotated credential: same cluster name and server, a new token. It is swapped into the running cluster: the
+    // same Cluster, caches and watches, and nothing else touched.
     const unrelated = await mcm.addCluster("west", west.kubeconfig);
     const rotated = await adminServiceAccountKubeconfig(east, "provider-v2");
     const current = await mcm.manager.apiReader.get(Secret, { namespace: "clusters", name: "east" });
     await mcm.manager.client.update({ ...current, data: undefined, stringData: { kubeconfig: yamlOf(rotated) } });
-    const replaced = await eventually(() => {
-      const c: Cluster | undefined = mcm.hasCluster("east") ? mcm.getCluster("east") : undefined;
-      return c && c !== added ? c : undefined;
-    }, "east replaced after rotation");
+    await eventually(() => mcm.getCluster("east").kubeconfig.getCurrentUser()?.token === rotated.getCurrentUser()?.token, "east's credential swapped in place");
+    expect(mcm.getCluster("east")).toBe(added);
     expect(mcm.getCluster("west")).toBe(unrelated);
-    await replaced.client.create(cm("after-rotation"));
+    await added.client.create(cm("after-rotation"));
     await eventually(() => seen.some((r) => r.cluster === "east" && r.name === "after-rotation"), "event over the new credential");
+    // The old identity is gone: whatever the cluster does now, it does with the new one.
+    const whoami = await added.transport.request<{ status: { userInfo: { username: string } } }>("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+    });
+    expect(whoami.status.userInfo.username).toBe("system:serviceaccount:default:provider-v2");
 
     // An unlabelled Secret is not a cluster.
     await mcm.manager.client.create<Secret>({
