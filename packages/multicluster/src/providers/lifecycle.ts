@@ -1,5 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { ApiError, cache, type Client, type Logger, RestTransport, Secret } from "@operator-ts/runtime";
+import { ApiError, cache, type Client, type Condition, conditions, type Logger, RestTransport, type Secret } from "@operator-ts/runtime";
 import type { MultiClusterManager } from "../manager.ts";
 import {
   type CredentialInfo,
@@ -26,6 +26,9 @@ export interface RenewalOptions {
   /** Default 60 s. */
   maxRetryMs?: number;
 }
+
+/** The condition saying whether a renewable credential was renewed in time (with `renewal`). */
+export const CREDENTIAL_RENEWED_CONDITION = "CredentialRenewed";
 
 /** What status says about an object's credential and its cluster's identity: no secret in it. */
 export interface CredentialStatus {
@@ -243,6 +246,46 @@ export class CredentialLifecycle<T> {
     if (t.lastRenewal) s.lastRenewal = t.lastRenewal.toISOString();
     if (t.info.serviceAccount && this.renewal) s.serviceAccount = `${t.info.serviceAccount.namespace}/${t.info.serviceAccount.name}`;
     return s;
+  }
+
+  /**
+   * Adds status.credential, status.clusterIdentity and the CredentialRenewed condition to a status patch (conditions
+   * edited in `current`); a renewal that starts failing is told to `warn` once. Says whether anything changed.
+   */
+  statusInto(
+    obj: { metadata?: { generation?: number } },
+    t: Tracked,
+    current: Condition[],
+    patch: Record<string, unknown>,
+    status: { credential?: unknown; clusterIdentity?: unknown } | undefined,
+    warn: (reason: string, message: string) => void,
+  ): boolean {
+    let changed = false;
+    if (this.renewal) {
+      const credential = this.credentialStatus(t);
+      if (JSON.stringify(credential) !== JSON.stringify(status?.credential)) changed = true;
+      // A merge patch keeps fields it does not name: the ones no longer known are cleared by name.
+      patch.credential = { expiresAt: null, lastRenewal: null, serviceAccount: null, ...credential };
+      if (this.renews(t)) {
+        const failing = t.renewalError;
+        const expiry = t.info.expiresAt ? `; the credential expires at ${t.info.expiresAt.toISOString()}` : "";
+        const condition = failing
+          ? { status: "False" as const, reason: "RenewalFailing", message: `renewal failing since ${failing.since.toISOString()}: ${failing.message}${expiry}` }
+          : { status: "True" as const, reason: "Renewed", message: `renewed before expiry${expiry}` };
+        const before = current.find((c) => c.type === CREDENTIAL_RENEWED_CONDITION);
+        if (failing && before?.status !== "False") warn("CredentialRenewalFailing", condition.message);
+        changed = conditions.setStatusCondition(current, { type: CREDENTIAL_RENEWED_CONDITION, ...condition, observedGeneration: obj.metadata?.generation }) || changed;
+      }
+    }
+    if (this.identity && t.identity?.uid) {
+      const recorded = status?.clusterIdentity as { uid?: string } | undefined;
+      if (recorded?.uid !== t.identity.uid) {
+        t.identity = { uid: t.identity.uid, recordedAt: t.identity.recordedAt || new Date().toISOString() };
+        patch.clusterIdentity = t.identity;
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /** Whether renewal applies to this object's credential (a service-account token, renewal switched on). */

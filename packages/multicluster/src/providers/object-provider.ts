@@ -19,7 +19,7 @@ import {
 import { EventEmitter } from "eventemitter3";
 import type { ClusterStatus } from "../health/index.ts";
 import type { MultiClusterManager } from "../manager.ts";
-import { CredentialLifecycle, type IdentityOptions, type RenewalOptions, type Tracked } from "./lifecycle.ts";
+import { CredentialLifecycle, type IdentityOptions, type RenewalOptions } from "./lifecycle.ts";
 
 export interface SecretKeyRef {
   namespace: string;
@@ -90,8 +90,7 @@ export interface ObjectProviderEvents {
 
 /** The condition type the provider reports on its objects. */
 export const CLUSTER_READY_CONDITION = "Ready";
-/** The condition saying whether a renewable credential was renewed in time (with `renewal`). */
-export const CREDENTIAL_RENEWED_CONDITION = "CredentialRenewed";
+export { CREDENTIAL_RENEWED_CONDITION } from "./lifecycle.ts";
 
 function fingerprint(kubeconfig: string, context: string | undefined): string {
   return createHash("sha256").update(kubeconfig).update("\u0000").update(context ?? "").digest("hex");
@@ -361,43 +360,15 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
     });
     const patch: Record<string, unknown> = { conditions: current };
     const tracked = this.lifecycle.get(`${obj.metadata?.namespace ?? ""}/${obj.metadata!.name!}`);
-    if (tracked) changed = this.credentialStatus(obj, tracked, current, patch, status) || changed;
+    if (tracked) {
+      const event = (reason: string, message: string) => this.recorder.event(obj, "Warning", reason, message);
+      changed = this.lifecycle.statusInto(obj as KubeObject, tracked, current, patch, status, event) || changed;
+    }
     if (!changed) return;
     await this.mcm.manager.client
       .status()
       .patch(obj, Patch.merge({ status: patch }))
       .catch(client.ignoreNotFound);
-  }
-
-  /** Adds status.credential, status.clusterIdentity and the CredentialRenewed condition; says whether any changed. */
-  private credentialStatus(obj: T, t: Tracked, current: Condition[], patch: Record<string, unknown>, status: { credential?: unknown; clusterIdentity?: unknown } | undefined): boolean {
-    let changed = false;
-    if (this.options.renewal) {
-      const credential = this.lifecycle.credentialStatus(t);
-      if (JSON.stringify(credential) !== JSON.stringify(status?.credential)) changed = true;
-      // A merge patch keeps fields it does not name: the ones no longer known are cleared by name.
-      patch.credential = { expiresAt: null, lastRenewal: null, serviceAccount: null, ...credential };
-      if (this.lifecycle.renews(t)) {
-        const failing = t.renewalError;
-        const expiry = t.info.expiresAt ? `; the credential expires at ${t.info.expiresAt.toISOString()}` : "";
-        const condition = failing
-          ? { status: "False" as const, reason: "RenewalFailing", message: `renewal failing since ${failing.since.toISOString()}: ${failing.message}${expiry}` }
-          : { status: "True" as const, reason: "Renewed", message: `renewed before expiry${expiry}` };
-        const before = current.find((c) => c.type === CREDENTIAL_RENEWED_CONDITION);
-        if (failing && before?.status !== "False") this.recorder.event(obj, "Warning", "CredentialRenewalFailing", condition.message);
-        changed = conditions.setStatusCondition(current, { type: CREDENTIAL_RENEWED_CONDITION, ...condition, observedGeneration: obj.metadata?.generation }) || changed;
-      }
-    }
-    if (this.options.identity && t.identity?.uid) {
-      const recorded = status?.clusterIdentity as { uid?: string; recordedAt?: string } | undefined;
-      if (recorded?.uid !== t.identity.uid) {
-        const identity = { uid: t.identity.uid, recordedAt: t.identity.recordedAt || new Date().toISOString() };
-        t.identity = identity;
-        patch.clusterIdentity = identity;
-        changed = true;
-      }
-    }
-    return changed;
   }
 }
 

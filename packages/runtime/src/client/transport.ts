@@ -1,8 +1,11 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, type Dispatcher } from "undici";
 import { restClientRequests } from "../metrics/registry.ts";
+import { sameTls, type TlsMaterial, tlsOf, type WriteGate } from "./credentials.ts";
 import { ApiError, type Status, toStatus } from "./errors.ts";
 import { currentRequestScope, isWriteMethod } from "./scope.ts";
+
+export type { WriteGate } from "./credentials.ts";
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -26,39 +29,6 @@ export interface TransportOptions {
    * or CA file); default 60 s. A 401 or a failed connection reads them at once.
    */
   credentialRefreshMs?: number;
-}
-
-/**
- * Asked before every write: the cluster's identity is checked again after each new connection, and a write waits for
- * that check (or is refused when the server turned out to be another cluster). check() is asked once more, without
- * waiting, just before the write's bytes are sent, when the connection it goes over is known.
- */
-export interface WriteGate {
-  beforeWrite(signal?: AbortSignal): Promise<void>;
-  check(): Error | undefined;
-}
-
-interface TlsMaterial {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-  rejectUnauthorized?: boolean;
-  servername?: string;
-}
-
-function tlsOf(opts: Record<string, unknown>): TlsMaterial {
-  return {
-    ca: opts.ca as Buffer | undefined,
-    cert: opts.cert as Buffer | undefined,
-    key: opts.key as Buffer | undefined,
-    rejectUnauthorized: opts.rejectUnauthorized as boolean | undefined,
-    servername: opts.servername as string | undefined,
-  };
-}
-
-function sameTls(a: TlsMaterial, b: TlsMaterial): boolean {
-  const eq = (x?: Buffer, y?: Buffer) => (x && y ? x.equals(y) : x === y);
-  return eq(a.ca, b.ca) && eq(a.cert, b.cert) && eq(a.key, b.key) && a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
 }
 
 export interface WatchEvent<T = unknown> {
