@@ -1,4 +1,4 @@
-import type { RestTransport, WriteGate } from "@operator-ts/runtime";
+import { ApiError, type RestTransport, type WriteGate } from "@operator-ts/runtime";
 
 /** The UID of a cluster's kube-system namespace: made when the cluster was made, the same for its whole life. */
 export async function readClusterIdentity(transport: RestTransport, signal?: AbortSignal): Promise<string> {
@@ -44,6 +44,7 @@ export class IdentityGate implements WriteGate {
   private expected: string | undefined;
   private readonly onMismatch: (found: string) => void;
   private readonly onIdentity: (uid: string) => void;
+  private readonly onUncheckable: ((why: string) => void) | undefined;
   private epoch = 0;
   private verifiedEpoch = -1;
   private verifying: Promise<void> | undefined;
@@ -56,12 +57,14 @@ export class IdentityGate implements WriteGate {
     expected: string | undefined;
     onMismatch: (found: string) => void;
     onIdentity: (uid: string) => void;
+    onUncheckable?: (why: string) => void;
   }) {
     this.cluster = options.cluster;
     this.transport = options.transport;
     this.expected = options.expected;
     this.onMismatch = options.onMismatch;
     this.onIdentity = options.onIdentity;
+    this.onUncheckable = options.onUncheckable;
     this.unsubscribe = this.transport.onConnect(() => {
       this.epoch++;
       // A reconnect after the cluster was known: checked at once, not only when the next write comes, so that a
@@ -80,7 +83,19 @@ export class IdentityGate implements WriteGate {
   verify(signal?: AbortSignal): Promise<void> {
     if (this.mismatch) return Promise.reject(this.mismatch);
     this.verifying ??= (async () => {
-      const found = await readClusterIdentity(this.transport, signal);
+      let found: string;
+      try {
+        found = await readClusterIdentity(this.transport, signal);
+      } catch (err) {
+        // An identity that may not read kube-system (a kubeconfig made by hand with less) cannot be checked: its
+        // writes go on as before identities were checked, and the provider says so once.
+        if (err instanceof ApiError && (err.code === 403 || err.code === 404)) {
+          this.verifiedEpoch = this.epoch;
+          this.onUncheckable?.(err.message);
+          return;
+        }
+        throw err;
+      }
       // The read went over the newest connection: every connection made before its answer counts as checked.
       const epoch = this.epoch;
       if (this.expected === undefined) {

@@ -60,6 +60,8 @@ export interface Tracked {
   identity?: IdentityStatus;
   /** The UID found where the recorded cluster was expected; cleared when a person confirms it. */
   replacedBy?: string;
+  /** The credential may not read kube-system: the identity is not checked (said once). */
+  uncheckable?: boolean;
   /** The remote API server refused the credential (401) the last time it was used here. */
   rejected?: string;
 }
@@ -189,6 +191,11 @@ export class CredentialLifecycle<T> {
       onIdentity: (uid) => {
         t.identity ??= { uid, recordedAt: new Date().toISOString() };
         this.recheck(key);
+      },
+      onUncheckable: (why) => {
+        if (t.uncheckable) return;
+        t.uncheckable = true;
+        this.log.warn({ object: key, cluster, err: why }, "cannot read the cluster's kube-system namespace: its identity is not checked");
       },
       onMismatch: (found) => {
         t.replacedBy = found;
