@@ -328,19 +328,21 @@ export class CredentialLifecycle<T> {
     const due = renewalDueAt(t.info, this.renewal?.share ?? 0.8);
     if (due && due.getTime() > Date.now() + 1000) return this.setTimer(key, t, due.getTime() - Date.now());
     if (!this.leading) return this.setTimer(key, t, STANDBY_RECHECK_MS);
+    // The new token's arrival (the Secret's watch) may set the next timer before this renewal's end is seen here:
+    // only this renewal's own timer is cleared or re-armed, so that one renewal is ever pending.
+    const mine = t.timer;
     try {
       await this.renew(t);
       t.lastRenewal = new Date();
       t.renewalError = undefined;
       t.backoff.reset();
-      // The Secret's watch brings the object back with the new token, which sets the next timer.
-      t.timer = undefined;
+      if (t.timer === mine) t.timer = undefined;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       t.renewalError = { since: t.renewalError?.since ?? new Date(), message };
       const retryInMs = t.backoff.next();
       this.log.warn({ object: key, cluster: t.cluster, err: message, retryInMs, expiresAt: t.info.expiresAt?.toISOString() }, "could not renew a cluster's credential; retrying");
-      if (this.tracked.get(key) === t) this.setTimer(key, t, retryInMs);
+      if (this.tracked.get(key) === t && t.timer === mine) this.setTimer(key, t, retryInMs);
     }
     this.recheck(key);
   }

@@ -252,6 +252,9 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
       await this.mcm.getCluster(clusterName).updateCredentials(kubeconfig);
       previous.fingerprint = print;
       log.info({ cluster: clusterName, credential: tracked.info.kind }, "cluster credentials changed: swapped in place");
+      // What the probes said was about the old credential: the next probe's answer brings the object back.
+      tracked.rejected = undefined;
+      if (this.mcm.health.status(clusterName)?.state === "unreachable") return;
     } else if (!previous || previous.fingerprint !== print || previous.cluster !== clusterName) {
       // A replace is a remove and an add: forgotten first, so that a failed add is retried as an add.
       await this.release(key);
