@@ -12,6 +12,7 @@ import {
   type Logger,
   Patch,
   type ResourceType,
+  type Result,
   type Runnable,
   Secret,
   source,
@@ -87,6 +88,9 @@ export interface ObjectProviderEvents {
   /** An object's state changed (or the object went away: state undefined). */
   changed: (cluster: string, state: ClusterObjectState | undefined) => void;
 }
+
+/** How often an object whose cluster was replaced is looked at again without a change to it. */
+const REPLACED_RECHECK_MS = 30_000;
 
 /** The condition type the provider reports on its objects. */
 export const CLUSTER_READY_CONDITION = "Ready";
@@ -213,7 +217,7 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
       .map((obj) => ({ namespace: obj.metadata?.namespace, name: obj.metadata!.name! }));
   }
 
-  private async reconcile(req: { namespace?: string; name: string }): Promise<void> {
+  private async reconcile(req: { namespace?: string; name: string }): Promise<Result | void> {
     const key = `${req.namespace ?? ""}/${req.name}`;
     const log = this.log.child({ object: key });
     let obj: T | undefined;
@@ -295,10 +299,12 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
     }
   }
 
-  private async reportReplaced(obj: T, cluster: string, found: string, log: Logger): Promise<void> {
+  /** Reports a replaced cluster; looked at again now and then, since the recorded one may come back at the address. */
+  private async reportReplaced(obj: T, cluster: string, found: string, log: Logger): Promise<Result> {
     const hint = this.options.identity?.howToConfirm?.(obj, found);
     const message = `the API server of cluster "${cluster}" answers as another cluster (kube-system uid ${found}); nothing is written there${hint ? `. ${hint}` : ""}`;
     await this.report(obj, cluster, { reason: "ClusterReplaced", message }, log);
+    return { requeueAfter: REPLACED_RECHECK_MS };
   }
 
   /** The object's kubeconfig, or why there is none; never says what the kubeconfig holds. */
