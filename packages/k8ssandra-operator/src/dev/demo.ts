@@ -90,7 +90,11 @@ async function clusterState(name: string, c: Client, withK8ssandra: boolean): Pr
 export async function runDemo(options: DemoOptions): Promise<void> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const start = Date.now();
-  const say = (line: string) => print(`[${elapsed(start)}] ${line}`);
+  let lastSaid = start;
+  const say = (line: string) => {
+    lastSaid = Date.now();
+    print(`[${elapsed(start)}] ${line}`);
+  };
   await mkdir(options.workDir, { recursive: true });
   const logFile = join(options.workDir, "operator.log");
   const logger = pino({ level: "info" }, createWriteStream(logFile));
@@ -127,11 +131,6 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const seen = new Map<string, string>();
     const deadline = Date.now() + (options.timeoutMs ?? (real ? 900_000 : 180_000));
     let ready = false;
-    let lastSaid = Date.now();
-    const sayNow = (line: string) => {
-      lastSaid = Date.now();
-      say(line);
-    };
     while (!interrupted && !ready) {
       if (Date.now() > deadline) throw new Error("the K8ssandraCluster did not become Ready in time; see the operator log");
       for (const plane of env.dataPlanes) {
@@ -142,8 +141,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
           const state = `${dc.status?.cassandraOperatorProgress ?? "Pending"}${dc.status?.cassandraOperatorProgress === "Ready" ? "" : ` (size ${dc.spec.size})`}`;
           const key = `${plane.name}/${dc.metadata.name}`;
           if (seen.get(key) !== state) {
-            if (!seen.has(key)) sayNow(`${dc.metadata.name} created in ${plane.name}${dc.spec.additionalSeeds?.length ? ` with seeds ${dc.spec.additionalSeeds.join(", ")}` : ""}`);
-            sayNow(`${dc.metadata.name} (${plane.name}): ${state}`);
+            if (!seen.has(key)) say(`${dc.metadata.name} created in ${plane.name}${dc.spec.additionalSeeds?.length ? ` with seeds ${dc.spec.additionalSeeds.join(", ")}` : ""}`);
+            say(`${dc.metadata.name} (${plane.name}): ${state}`);
             seen.set(key, state);
           }
         }
@@ -153,7 +152,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       if (ready) say(`K8ssandraCluster ${k8c.metadata.name} is Ready: ${k8c.status?.readyDatacenters} datacenters`);
       else {
         // Real nodes take tens of seconds each: a line now and then says the demo is still at it.
-        if (Date.now() - lastSaid >= 15_000) sayNow(`waiting for the K8ssandraCluster to be Ready: ${k8c.status?.readyDatacenters ?? "0"} datacenters so far`);
+        if (Date.now() - lastSaid >= 15_000) say(`waiting for the K8ssandraCluster to be Ready: ${k8c.status?.readyDatacenters ?? "0"} datacenters so far`);
         await new Promise((r) => setTimeout(r, 250));
       }
     }

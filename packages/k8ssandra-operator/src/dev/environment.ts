@@ -93,8 +93,10 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
   const stopAll = async () => {
     for (const r of running) r.stop.abort();
     await Promise.allSettled(running.map((r) => r.done));
+    if (options.cassandra) say("stopping the Cassandra nodes");
     await Promise.allSettled(simulators.map((s) => s.stop()));
     await admin?.close();
+    say("stopping the clusters");
     await stopClusters(clusters);
   };
   try {
