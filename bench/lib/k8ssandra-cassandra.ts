@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CassandraDatacenter, K8ssandraCluster } from "@operator-ts/k8ssandra-operator";
+import { log } from "@operator-ts/runtime";
 import { pino } from "pino";
 import { parse } from "yaml";
 import { chooseSimulator } from "../../packages/k8ssandra-operator/src/dev/data-plane.ts";
@@ -46,6 +47,8 @@ export async function k8ssandraCassandra(ctx: Context): Promise<ScenarioOutcome>
   if (chosen.kind !== "cassandra") return { id: s, title, runs: [], metrics: [], seconds: 0, pending: `no real Cassandra on this machine: ${chosen.reason}` };
   const sample = localCassandraManifest(parse(await readFile(SAMPLE, "utf8")) as K8ssandraCluster);
   const logger = pino({ level: process.env.LOG_LEVEL ?? "warn" });
+  // The stand-ins' managers log through the runtime's default logger: quiet like the scenario programs (LOG_LEVEL).
+  log.setLogger(logger);
   const runs: Record<string, unknown>[] = [];
   const readyMs: number[] = [];
   const rss: number[] = [];
