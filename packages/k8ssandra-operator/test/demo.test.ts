@@ -1,6 +1,12 @@
 import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Secret } from "@operator-ts/runtime";
 import { describe, expect, it } from "vitest";
+import { runDemo } from "../src/dev/demo.ts";
+import { OPERATOR_NAMESPACE } from "../src/dev/environment.ts";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -30,4 +36,38 @@ describe("the README's demo command", () => {
     // The terminal tells the story; the operators' JSON logs go to a file.
     expect(out).not.toMatch(/"level":\d+/);
   });
+});
+
+describe("the demo with real Cassandra", () => {
+  it("prints each datacenter's CQL contact point and the commands reading its superuser Secret, never the password, and reads dc1's row back in dc2", async () => {
+    const workDir = await mkdtemp(join(tmpdir(), "operator-ts-demo-"));
+    const lines: string[] = [];
+    let password: string | undefined;
+    try {
+      await runDemo({
+        workDir,
+        simulator: "cassandra",
+        exitWhenReady: true,
+        print: (line) => lines.push(line),
+        onReady: async (env) => {
+          const secret = await env.admin.get(Secret, { namespace: OPERATOR_NAMESPACE, name: "demo-superuser" });
+          password = Buffer.from(secret.data!.password!, "base64").toString("utf8");
+        },
+      });
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+    const out = lines.join("\n");
+    expect(out, out).toContain("data plane: real Cassandra 5.0.9, one JVM per node on loopback (asked for with --simulator=cassandra");
+    expect(out).toContain("K8ssandraCluster demo is Ready: 2/2 datacenters");
+    for (const [dc, cluster] of [["dc1", "east"], ["dc2", "west"]]) {
+      expect(out).toMatch(new RegExp(`${dc} \\(cluster ${cluster}\\): CQL at 127\\.0\\.\\d+\\.1:9042`));
+      expect(out).toContain(`kubectl --kubeconfig ${join(workDir, `${cluster}.kubeconfig`)} -n k8ssandra-operator get secret demo-superuser -o jsonpath='{.data.password}' | base64 -d`);
+    }
+    expect(out).toMatch(/CQL: wrote in dc1 through 127\.0\.\d+\.1:9042 at LOCAL_QUORUM: id=\S+ message='hello from dc1'/);
+    expect(out).toMatch(/CQL: read in dc2 through 127\.0\.\d+\.1:9042 \(its system\.local: data_center dc2\) at LOCAL_ONE: message='hello from dc1' written_in=dc1/);
+    expect(password).toBeTruthy();
+    expect(out).not.toContain(password);
+    expect(out).toContain("all clusters stopped and removed");
+  }, 900_000);
 });

@@ -34,6 +34,8 @@ export interface DemoOptions {
   /** Until the K8ssandraCluster is Ready; default 3 min with the instant simulator, 15 min with real Cassandra. */
   timeoutMs?: number;
   print?: (line: string) => void;
+  /** Called once the demo has shown everything, before the teardown (tests look at the clusters here). */
+  onReady?: (env: LocalEnvironment) => Promise<void>;
 }
 
 /**
@@ -176,6 +178,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         print("");
       }
     }
+    if (ready) await options.onReady?.(env);
     if (ready && !options.exitWhenReady && !interrupted) {
       say("the clusters keep running: press Ctrl-C to tear everything down");
       await new Promise<void>((resolve) => {
