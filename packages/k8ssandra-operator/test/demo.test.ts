@@ -1,11 +1,15 @@
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Secret } from "@operator-ts/runtime";
 import { describe, expect, it } from "vitest";
-import { runDemo } from "../src/dev/demo.ts";
+import { parse } from "yaml";
+import type { K8ssandraCluster } from "../src/api/index.ts";
+import { chooseSimulator, parseJavaVersion } from "../src/dev/data-plane.ts";
+import { localCassandraManifest, runDemo, SAMPLE } from "../src/dev/demo.ts";
 import { OPERATOR_NAMESPACE } from "../src/dev/environment.ts";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
@@ -70,4 +74,26 @@ describe("the demo with real Cassandra", () => {
     expect(out).not.toContain(password);
     expect(out).toContain("all clusters stopped and removed");
   }, 900_000);
+});
+
+describe("the demo's choice of data plane", () => {
+  it("reads java -version as JDKs print it, old and new", () => {
+    expect(parseJavaVersion('openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment (build 17.0.15+6)')).toEqual({ major: 17, version: "17.0.15" });
+    expect(parseJavaVersion('java version "1.8.0_392"')).toEqual({ major: 8, version: "1.8.0_392" });
+    expect(parseJavaVersion('openjdk version "21" 2023-09-19')).toEqual({ major: 21, version: "21" });
+    expect(parseJavaVersion("bash: java: command not found")).toBeUndefined();
+  });
+
+  it("runs the instant simulator when asked, whatever the machine has", async () => {
+    expect(await chooseSimulator("instant")).toEqual({ kind: "instant", reason: "asked for with --simulator=instant" });
+  });
+
+  it("runs the sample with one small node per datacenter on real Cassandra, and leaves the sample as it is", () => {
+    const sample = parse(readFileSync(SAMPLE, "utf8")) as K8ssandraCluster;
+    const local = localCassandraManifest(sample);
+    expect(local.spec.cassandra?.datacenters?.map((d) => [d.metadata.name, d.size])).toEqual([["dc1", 1], ["dc2", 1]]);
+    expect(local.spec.cassandra?.serverVersion).toBe("5.0.9");
+    expect(local.spec.cassandra?.config?.jvmOptions?.heapSize).toBe("256Mi");
+    expect(sample.spec.cassandra?.datacenters?.map((d) => d.size)).toEqual([3, 3]);
+  });
 });

@@ -16,17 +16,22 @@ export interface Chosen {
   reason: string;
 }
 
-/** The major version `java -version` reports (17 for "17.0.15", 8 for "1.8.0_392"), or undefined without a java. */
+/** The version `java -version` printed, with its major (17 for "17.0.15", 8 for "1.8.0_392"), or undefined. */
+export function parseJavaVersion(output: string): { major: number; version: string } | undefined {
+  const version = /version "([^"]+)"/.exec(output)?.[1];
+  if (!version) return undefined;
+  const parts = version.split(/[.+_-]/).map(Number);
+  const major = parts[0] === 1 ? parts[1] : parts[0];
+  return major !== undefined && Number.isInteger(major) ? { major, version } : undefined;
+}
+
+/** The java on the PATH, or undefined without one. */
 export async function javaMajorVersion(): Promise<{ major: number; version: string } | undefined> {
   const output = await new Promise<string | undefined>((resolve) => {
     // java -version writes to stderr; a missing binary is an error of execFile, not an exception.
     execFile("java", ["-version"], { timeout: 20_000 }, (err, stdout, stderr) => resolve(err ? undefined : `${stderr}\n${stdout}`));
   });
-  const version = output && /version "([^"]+)"/.exec(output)?.[1];
-  if (!version) return undefined;
-  const parts = version.split(/[.+_-]/).map(Number);
-  const major = parts[0] === 1 ? parts[1]! : parts[0]!;
-  return Number.isFinite(major) ? { major, version } : undefined;
+  return output === undefined ? undefined : parseJavaVersion(output);
 }
 
 function onPath(command: string): boolean {
