@@ -55,9 +55,9 @@ export async function chooseSimulator(choice: SimulatorChoice): Promise<Chosen> 
   if (choice === "instant") return { kind: "instant", reason: "asked for with --simulator=instant" };
   const java = await javaMajorVersion();
   let missing: string | undefined;
-  if (!java) missing = "no java on PATH (real Cassandra 5.0 needs Java 17 or later)";
+  if (!java) missing = "no java on PATH, and real Cassandra 5.0 needs Java 17 or later";
   else if (java.major < 17) missing = `java ${java.version} on PATH is older than the Java 17 real Cassandra 5.0 needs`;
-  else if (!onPath("mvn")) missing = "no mvn on PATH (Maven fetches Cassandra's jars from Maven Central, once)";
+  else if (!onPath("mvn")) missing = "no mvn on PATH to fetch Cassandra's jars from Maven Central";
   if (missing) {
     if (choice === "cassandra") throw new Error(`--simulator=cassandra cannot run here: ${missing}`);
     return { kind: "instant", reason: `${missing}; --simulator=cassandra once it is there` };
