@@ -1,8 +1,9 @@
 // `npm run bench` (full, under ~30 min) and `npm run bench:quick` (a few minutes): every scenario with operator-ts and
 // with Go controller-runtime, against API servers from the test kit, A/B alternating; see docs/benchmarks.md.
 //   --quick             the quick sizes
-//   --only a,b          only these scenarios (limit, throughput, latency, memory, multicluster, k8ssandra); the
-//                       results go to bench/results/<timestamp>.json only, not to latest.json or the doc
+//   --only a,b          only these scenarios (limit, throughput, latency, memory, multicluster, k8ssandra,
+//                       k8ssandra-cassandra); the results go to bench/results/<timestamp>.json only, not to
+//                       latest.json or the doc
 //   --reps N            repetitions per A/B pair
 //   --profile           run the TS programs under node --cpu-prof (profiles in bench/results/profiles/)
 //   --at REV            run the TS programs from that commit (a snapshot under ~/.cache), not the working tree
@@ -15,12 +16,13 @@ import { DEFAULT_ETCD_VERSION, DEFAULT_KUBERNETES_VERSION, ensureAssets } from "
 import { type Config, type Context, FULL, QUICK, type ScenarioOutcome, WORKING_TREE } from "./lib/context.ts";
 import { ensureGoBaseline } from "./lib/go-build.ts";
 import { k8ssandra } from "./lib/k8ssandra.ts";
+import { k8ssandraCassandra } from "./lib/k8ssandra-cassandra.ts";
 import { backgroundBusy, busyMeter, describeMachine, loadAverage } from "./lib/machine.ts";
 import { markdownTable, type Report, RESULTS_DIR, writeReport } from "./lib/report.ts";
 import { snapshotTree } from "./lib/snapshot.ts";
 import { apiLimit, idleLatency, memoryAndColdStart, multicluster, throughput } from "./lib/scenarios.ts";
 
-const SCENARIOS = ["limit", "throughput", "latency", "memory", "multicluster", "k8ssandra"] as const;
+const SCENARIOS = ["limit", "throughput", "latency", "memory", "multicluster", "k8ssandra", "k8ssandra-cassandra"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -61,7 +63,9 @@ const meter = busyMeter();
 say(`background: ${Math.round(noiseBefore.backgroundBusyBefore * 100)} % of the cores busy, load average ${noiseBefore.loadAverageBefore.join(" / ")}`);
 
 await ensureAssets({ withControllerManager: false });
-const goBinary = await ensureGoBaseline(say);
+// The K8ssandra scenarios have no Go side: a run of only those builds no Go baseline (minutes on a cold cache).
+const TS_ONLY: ScenarioName[] = ["k8ssandra", "k8ssandra-cassandra"];
+const goBinary = only?.every((name) => TS_ONLY.includes(name)) ? "" : await ensureGoBaseline(say);
 let profileDir: string | undefined;
 if (values.profile) {
   profileDir = join(RESULTS_DIR, "profiles", started.toISOString().replace(/[:.]/g, "-"));
@@ -96,6 +100,7 @@ await step("latency", "latency at idle", () => idleLatency(ctx));
 await step("memory", "memory per object and cold start", () => memoryAndColdStart(ctx));
 await step("multicluster", "multi-cluster", () => multicluster(ctx));
 await step("k8ssandra", "K8ssandra (TS only)", () => k8ssandra(ctx));
+await step("k8ssandra-cassandra", "K8ssandra with real Cassandra (TS only)", () => k8ssandraCassandra(ctx));
 
 const report: Report = {
   mode: config.mode,

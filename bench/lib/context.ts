@@ -17,6 +17,8 @@ export interface Config {
   coldStartCount: number;
   multicluster: { clusters: number; perCluster: number }[];
   k8ssandra: { idleClusters: number; settleMs: number; idleWindowMs: number };
+  /** Repetitions of the 2-DC create -> Ready with real Cassandra (each starts two JVMs, a minute or two). */
+  k8ssandraCassandraReps: number;
 }
 
 export const QUICK: Config = {
@@ -31,6 +33,7 @@ export const QUICK: Config = {
   coldStartCount: 10_000,
   multicluster: [{ clusters: 3, perCluster: 500 }],
   k8ssandra: { idleClusters: 50, settleMs: 5_000, idleWindowMs: 15_000 },
+  k8ssandraCassandraReps: 1,
 };
 
 export const FULL: Config = {
@@ -48,6 +51,7 @@ export const FULL: Config = {
     { clusters: 5, perCluster: 2000 },
   ],
   k8ssandra: { idleClusters: 50, settleMs: 10_000, idleWindowMs: 30_000 },
+  k8ssandraCassandraReps: 2,
 };
 
 /** One figure of the report, measured on one or both sides. */

@@ -19,7 +19,7 @@ const ROOT = resolve(import.meta.dirname, "..", "..");
 const SAMPLE = join(ROOT, "packages/k8ssandra-operator/config/samples/k8ssandracluster-2dc.yaml");
 
 
-function isReady(k: K8ssandraCluster): boolean {
+export function isReady(k: K8ssandraCluster): boolean {
   return ((k.status?.conditions ?? []) as Condition[]).some((c) => c.type === "Ready" && c.status === "True");
 }
 
@@ -31,7 +31,7 @@ function manifest(sample: K8ssandraCluster, name: string): K8ssandraCluster {
   return k;
 }
 
-async function untilReady(admin: RestClient, names: string[], timeoutMs: number): Promise<number> {
+export async function untilReady(admin: RestClient, names: string[], timeoutMs: number): Promise<number> {
   const t0 = performance.now();
   const waiting = new Set(names);
   while (waiting.size) {

@@ -1,16 +1,22 @@
 /**
- * The one-command local demo: three clusters on loopback (control plane, east, west), the operator and the
- * cass-operator simulator, a 2-DC K8ssandraCluster applied from config/samples, progress as the datacenters come up
- * one after the other, and the final state of every object in every cluster.
+ * The one-command local demo: three clusters on loopback (control plane, east, west), the operator and a cass-operator
+ * stand-in in each data plane (real Cassandra, one JVM per node, when the machine has Java 17; the instant simulator
+ * otherwise), a 2-DC K8ssandraCluster applied from config/samples, progress as the datacenters come up one after the
+ * other, the final state of every object in every cluster, and with real Cassandra where to connect and a row
+ * written in dc1 and read back in dc2.
  */
 import { createWriteStream } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Client, type Condition, log, Secret } from "@operator-ts/runtime";
+import { type Client, type Condition, log, type Reader, RestClient, Secret } from "@operator-ts/runtime";
 import { pino } from "pino";
 import { parse } from "yaml";
 import { CassandraDatacenter, ClientConfig, K8ssandraCluster, Stargate } from "../api/index.ts";
+import { DEFAULT_CASSANDRA_VERSION, type RunningSimulator, superuserSecretName } from "../simulator/index.ts";
+import { rowAcrossDatacenters } from "./cross-dc.ts";
+import { chooseSimulator, type SimulatorChoice } from "./data-plane.ts";
+import { type DatacenterAccess, loginEverywhere } from "./system-auth.ts";
 import { type LocalEnvironment, OPERATOR_NAMESPACE, startLocalEnvironment } from "./environment.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,12 +25,30 @@ export const SAMPLE = resolve(here, "../../config/samples/k8ssandracluster-2dc.y
 export interface DemoOptions {
   /** Where the kubeconfigs and the operator's log go. */
   workDir: string;
-  /** How long the simulated cass-operator keeps each datacenter Updating; default 3 s, so the order is visible. */
+  /** Real Cassandra, the instant simulator, or (default) real Cassandra when Java 17 or later and Maven are there. */
+  simulator?: SimulatorChoice;
+  /** How long the instant simulator keeps each datacenter Updating; default 3 s, so the order is visible. */
   readyDelayMs?: number;
   /** Tear down as soon as the cluster is Ready (for tests and CI) instead of waiting for Ctrl-C. */
   exitWhenReady?: boolean;
+  /** Until the K8ssandraCluster is Ready; default 3 min with the instant simulator, 15 min with real Cassandra. */
   timeoutMs?: number;
   print?: (line: string) => void;
+  /** Called once the demo has shown everything, before the teardown (tests look at the clusters here). */
+  onReady?: (env: LocalEnvironment) => Promise<void>;
+}
+
+/**
+ * The sample as this machine runs it with real Cassandra: one node per datacenter (each is a JVM of ~700 MiB here),
+ * small heaps, and the Cassandra version the stand-in runs.
+ */
+export function localCassandraManifest(sample: K8ssandraCluster): K8ssandraCluster {
+  const k = structuredClone(sample);
+  const cassandra = k.spec.cassandra!;
+  cassandra.serverVersion = DEFAULT_CASSANDRA_VERSION;
+  cassandra.config = { ...cassandra.config, jvmOptions: { ...cassandra.config?.jvmOptions, heapSize: "256Mi" } };
+  for (const dc of cassandra.datacenters ?? []) dc.size = 1;
+  return k;
 }
 
 function elapsed(start: number): string {
@@ -68,7 +92,11 @@ async function clusterState(name: string, c: Client, withK8ssandra: boolean): Pr
 export async function runDemo(options: DemoOptions): Promise<void> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const start = Date.now();
-  const say = (line: string) => print(`[${elapsed(start)}] ${line}`);
+  let lastSaid = start;
+  const say = (line: string) => {
+    lastSaid = Date.now();
+    print(`[${elapsed(start)}] ${line}`);
+  };
   await mkdir(options.workDir, { recursive: true });
   const logFile = join(options.workDir, "operator.log");
   const logger = pino({ level: "info" }, createWriteStream(logFile));
@@ -83,19 +111,27 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    env = await startLocalEnvironment({ readyDelayMs: options.readyDelayMs ?? 3000, logger, progress: say });
+    const chosen = await chooseSimulator(options.simulator ?? "auto");
+    const real = chosen.kind === "cassandra";
+    say(real
+      ? `data plane: real Cassandra ${DEFAULT_CASSANDRA_VERSION}, one JVM per node on loopback (${chosen.reason})`
+      : `data plane: the instant cass-operator simulator, no Cassandra runs (${chosen.reason})`);
+    env = await startLocalEnvironment({ readyDelayMs: real ? 0 : (options.readyDelayMs ?? 3000), cassandra: real, logger, progress: say });
+    const kubeconfigs = new Map<string, string>();
     for (const c of [env.controlPlane, ...env.dataPlanes]) {
       const file = join(options.workDir, `${c.name}.kubeconfig`);
       await writeFile(file, c.kubeconfigYaml, { mode: 0o600 });
-      say(`  ${c.name.padEnd(13)} ${c.server}   kubectl --kubeconfig ${file} get k8c,cassdc,stargate -A`);
+      kubeconfigs.set(c.name, file);
+      say(`  ${c.name.padEnd(13)} ${c.server}   kubectl --kubeconfig ${shown(file)} get k8c,cassdc,stargate -A`);
     }
     say(`operator log: ${logFile}`);
-    const manifest = parse(await readFile(SAMPLE, "utf8")) as K8ssandraCluster;
-    say(`applying ${SAMPLE}: dc1 in east, dc2 in west`);
+    const sample = parse(await readFile(SAMPLE, "utf8")) as K8ssandraCluster;
+    const manifest = real ? localCassandraManifest(sample) : sample;
+    say(`applying ${shown(SAMPLE)}: dc1 in east, dc2 in west${real ? `, as this machine runs it: 1 node per datacenter, serverVersion ${DEFAULT_CASSANDRA_VERSION}, heapSize 256Mi` : ""}`);
     await env.admin.create(manifest);
 
     const seen = new Map<string, string>();
-    const deadline = Date.now() + (options.timeoutMs ?? 180_000);
+    const deadline = Date.now() + (options.timeoutMs ?? (real ? 900_000 : 180_000));
     let ready = false;
     while (!interrupted && !ready) {
       if (Date.now() > deadline) throw new Error("the K8ssandraCluster did not become Ready in time; see the operator log");
@@ -116,14 +152,33 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       const k8c = await env.admin.get(K8ssandraCluster, { namespace: OPERATOR_NAMESPACE, name: manifest.metadata.name! });
       ready = ((k8c.status?.conditions ?? []) as Condition[]).some((c) => c.type === "Ready" && c.status === "True");
       if (ready) say(`K8ssandraCluster ${k8c.metadata.name} is Ready: ${k8c.status?.readyDatacenters} datacenters`);
-      else await new Promise((r) => setTimeout(r, 250));
+      else {
+        // Real nodes take tens of seconds each: a line now and then says the demo is still at it.
+        if (Date.now() - lastSaid >= 15_000) say(`waiting for the K8ssandraCluster to be Ready: ${k8c.status?.readyDatacenters ?? "0"} datacenters so far`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
     }
     if (ready) {
       print("\nFinal state of every object, in every cluster:");
       print(await clusterState(env.controlPlane.name, env.admin, true));
       for (const plane of env.dataPlanes) print(await clusterState(plane.name, env.operator.mcm.getCluster(plane.name).apiReader as Client, false));
       print("");
+      const endpoints = await connections(env, kubeconfigs, print);
+      if (real) {
+        if (endpoints.length !== 2 || endpoints.some((e) => !e.contactPoint)) throw new Error("real Cassandra is Ready but not two datacenters with a node answering CQL");
+        const credentials = await readSuperuser(endpoints[0]!.reader, endpoints[0]!.namespace, endpoints[0]!.secret);
+        const clients = await Promise.all(env.dataPlanes.map((p) => RestClient.fromKubeConfig(p.kubeconfig)));
+        try {
+          const access: DatacenterAccess[] = endpoints.map((e) => ({ ...e, contactPoint: e.contactPoint!, client: clients[e.plane]! }));
+          await loginEverywhere(access, credentials, say);
+          await rowAcrossDatacenters(access[0]!, access[1]!, credentials, say);
+        } finally {
+          await Promise.all(clients.map((c) => c.close()));
+        }
+        print("");
+      }
     }
+    if (ready) await options.onReady?.(env);
     if (ready && !options.exitWhenReady && !interrupted) {
       say("the clusters keep running: press Ctrl-C to tear everything down");
       await new Promise<void>((resolve) => {
@@ -141,4 +196,57 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await env?.stop();
     say("all clusters stopped and removed");
   }
+}
+
+/** A path as the user would type it from here: relative inside the working directory, absolute outside. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith("..") ? rel : path;
+}
+
+interface Connection {
+  /** The index of its data plane. */
+  plane: number;
+  /** The CassandraDatacenter's name, and its datacenter's name in Cassandra. */
+  name: string;
+  datacenter: string;
+  contactPoint?: string;
+  namespace: string;
+  secret: string;
+  reader: Reader;
+}
+
+/**
+ * For each datacenter: where CQL answers and how to read the superuser's credentials from its Secret in that data
+ * plane. Only the commands are printed: the password itself never reaches the terminal.
+ */
+async function connections(env: LocalEnvironment, kubeconfigs: Map<string, string>, print: (line: string) => void): Promise<Connection[]> {
+  const out: Connection[] = [];
+  print("Connecting to each datacenter (the superuser's password stays in its Secret; the commands print it):");
+  for (const [i, plane] of env.dataPlanes.entries()) {
+    const reader = env.operator.mcm.getCluster(plane.name).apiReader;
+    const simulator: RunningSimulator = env.simulators[i]!;
+    const kubectl = `kubectl --kubeconfig ${shown(kubeconfigs.get(plane.name)!)} -n ${OPERATOR_NAMESPACE}`;
+    for (const dc of (await reader.list(CassandraDatacenter, { namespace: OPERATOR_NAMESPACE })).items) {
+      const secret = superuserSecretName(dc);
+      const datacenter = dc.spec.datacenterName || dc.metadata.name!;
+      const points = await simulator.simulator.contactPoints(OPERATOR_NAMESPACE, dc.metadata.name!);
+      print(`  ${datacenter} (cluster ${plane.name}): CQL at ${points.length ? points.join(", ") : "none (the instant simulator runs no Cassandra)"}`);
+      for (const key of ["username", "password"]) {
+        print(`    ${key.padEnd(8)}  ${kubectl} get secret ${secret} -o jsonpath='{.data.${key}}' | base64 -d`);
+      }
+      out.push({ plane: i, name: dc.metadata.name!, datacenter, contactPoint: points[0], namespace: OPERATOR_NAMESPACE, secret, reader });
+    }
+  }
+  return out;
+}
+
+async function readSuperuser(reader: Reader, namespace: string, name: string): Promise<{ username: string; password: string }> {
+  const secret = await reader.get(Secret, { namespace, name });
+  const value = (key: string) => {
+    const v = secret.data?.[key];
+    if (!v) throw new Error(`superuser Secret ${namespace}/${name} has no ${key}`);
+    return Buffer.from(v, "base64").toString("utf8");
+  };
+  return { username: value("username"), password: value("password") };
 }

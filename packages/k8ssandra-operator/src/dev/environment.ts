@@ -10,7 +10,7 @@ import { preflight } from "@operator-ts/multicluster";
 import { type Logger, Namespace, RestClient } from "@operator-ts/runtime";
 import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { createOperator, type Operator } from "../operator.ts";
-import { type RunningSimulator, startSimulator } from "../simulator/index.ts";
+import { type RealCassandraOptions, type RunningSimulator, startSimulator } from "../simulator/index.ts";
 import { applyManifests, registerDataPlane } from "./register.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,6 +35,12 @@ export interface EnvironmentOptions {
    */
   asServiceAccount?: boolean;
   clusterProbeIntervalMs?: number;
+  /**
+   * Run real Cassandra in the data planes (one JVM per node, see simulator/cassandra) instead of the instant
+   * simulator; its progress lines go to `progress`, prefixed with the data plane's name. The jars are resolved before
+   * this returns.
+   */
+  cassandra?: boolean | RealCassandraOptions;
   logger?: Logger;
   progress?: (line: string) => void;
 }
@@ -87,8 +93,10 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
   const stopAll = async () => {
     for (const r of running) r.stop.abort();
     await Promise.allSettled(running.map((r) => r.done));
+    if (options.cassandra) say("stopping the Cassandra nodes");
     await Promise.allSettled(simulators.map((s) => s.stop()));
     await admin?.close();
+    say("stopping the clusters");
     await stopClusters(clusters);
   };
   try {
@@ -112,7 +120,8 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
       return kc;
     };
 
-    say("starting the operator (control plane) and, in each data plane, the operator (data plane) and the cass-operator simulator");
+    const standIn = options.cassandra ? "the cass-operator stand-in running real Cassandra" : "the cass-operator simulator";
+    say(`starting the operator (control plane) and, in each data plane, the operator (data plane) and ${standIn}`);
     const operator = await createOperator({
       kubeconfig: await identity(controlPlane, "control-plane"),
       controlPlane: true,
@@ -123,7 +132,17 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
     running.push(run(operator));
     for (const plane of dataPlanes) {
       running.push(run(await createOperator({ kubeconfig: await identity(plane, "data-plane"), controlPlane: false, logger: options.logger })));
-      simulators.push(await startSimulator(plane.kubeconfig, { readyDelayMs: options.readyDelayMs ?? 0, stargateDeployments: true }));
+      const own = options.cassandra === true ? {} : options.cassandra;
+      const cassandra = own && { ...own, log: own.log ?? ((line: string) => say(`${plane.name}: ${line}`)) };
+      simulators.push(await startSimulator(plane.kubeconfig, { readyDelayMs: options.readyDelayMs ?? 0, stargateDeployments: true, cassandra }));
+    }
+    if (options.cassandra) {
+      say("real Cassandra: making sure its jars are in the user cache (fetched from Maven Central once per version)");
+      // One data plane resolves; the others find the cache complete (the resolver locks across processes too).
+      const [first, ...rest] = simulators;
+      const distribution = await first!.simulator.cassandra!.prepare();
+      await Promise.all(rest.map((s) => s.simulator.cassandra!.prepare()));
+      say(`real Cassandra ${distribution.version}: jars in ${distribution.lib}`);
     }
     admin = await RestClient.fromKubeConfig(controlPlane.kubeconfig);
     const register = async (plane: TestCluster) => {
