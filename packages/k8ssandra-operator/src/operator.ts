@@ -4,6 +4,7 @@ import { isNoMatch, type Logger } from "@operator-ts/runtime";
 import { CassandraDatacenter, ClientConfig, clientConfigContextName, KUBECONFIG_SECRET_KEY } from "./api/index.ts";
 import { setupK8ssandraClusterController } from "./controllers/k8ssandracluster/index.ts";
 import { setupStargateController } from "./controllers/stargate.ts";
+import { type K8ssandraWebhookOptions, setupK8ssandraWebhook } from "./webhook/index.ts";
 
 export interface OperatorOptions {
   kubeconfig: KubeConfig;
@@ -18,6 +19,8 @@ export interface OperatorOptions {
   /** Health probe period of remote clusters; default 5 s. */
   clusterProbeIntervalMs?: number;
   logger?: Logger;
+  /** Serve the K8ssandraCluster validating webhook (control plane only); config/webhook installs its configuration. */
+  webhook?: K8ssandraWebhookOptions;
 }
 
 export const LEADER_ELECTION_ID = "dcabfd9d.k8ssandra.io";
@@ -41,6 +44,7 @@ export interface Operator {
  * data-plane clusters come from ClientConfigs while it runs: added, re-credentialed and removed without a restart.
  */
 export async function createOperator(options: OperatorOptions): Promise<Operator> {
+  if (options.webhook && !options.controlPlane) throw new Error("the K8ssandraCluster webhook runs on the control plane; a data plane serves none");
   const mcm = await MultiClusterManager.create({
     kubeconfig: options.kubeconfig,
     metricsBindAddress: options.metricsBindAddress,
@@ -76,6 +80,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
       });
     await mcm.manager.add(clientConfigs);
     await setupK8ssandraClusterController(mcm, { clientConfigs });
+    if (options.webhook) setupK8ssandraWebhook(mcm, clientConfigs, options.webhook);
   }
   return { mcm, start: (signal) => mcm.start(signal) };
 }
