@@ -53,7 +53,10 @@ const datacenterTemplate = () =>
       k8sContext: Type.Optional(Type.String({ description: "The ClientConfig context of the cluster this datacenter runs in; empty means the control plane's." })),
       size: int32({ minimum: 1, description: "Number of Cassandra nodes." }),
       stopped: Type.Optional(Type.Boolean({ default: false, description: "Scale the datacenter to zero pods while keeping its data." })),
-      datacenterName: Type.Optional(Type.String({ description: "The datacenter's name inside Cassandra, when it must differ from metadata.name." })),
+      datacenterName: Type.Optional(
+        // Bounded so that the API server can bound the cost of the CEL rule comparing it across updates.
+        Type.String({ maxLength: 253, description: "The datacenter's name inside Cassandra, when it must differ from metadata.name." }),
+      ),
       stargate: Type.Optional(stargateDatacenterTemplate()),
       ...datacenterOptions(),
     },
@@ -79,7 +82,7 @@ const cassandraRules = [
 ];
 
 const datacentersRules = [
-  { rule: "self.all(a, self.exists_one(b, b.metadata.name == a.metadata.name))", message: "datacenter names (metadata.name) must be unique", reason: "FieldValueDuplicate" },
+  { rule: "self.all(a, self.exists_one(b, b.metadata.name == a.metadata.name))", message: "datacenter names (metadata.name) must be unique" },
   {
     // The name inside Cassandra (datacenterName, else metadata.name) of a datacenter that stays cannot change.
     rule:

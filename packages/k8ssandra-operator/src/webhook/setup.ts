@@ -21,6 +21,8 @@ export interface K8ssandraWebhookOptions {
   certSecret?: string;
   /** The namespace of the webhook Service and the certificate Secret; default the pod's, else k8ssandra-operator. */
   namespace?: string;
+  /** The DNS names or IPs a self-made certificate is for; default the webhook Service's names. */
+  hosts?: string[];
 }
 
 function podNamespace(): string | undefined {
@@ -41,7 +43,7 @@ function serverOptions(mgr: Manager, options: K8ssandraWebhookOptions): WebhookS
       // Uncached: a cached client would watch every Secret of the cluster for this one.
       client: new RestClient(mgr.cluster.transport, { mapper: mgr.mapper }),
       secret: { namespace, name: options.certSecret ?? WEBHOOK_CERT_SECRET },
-      hosts: serviceDNSNames({ namespace, name: WEBHOOK_SERVICE.name }),
+      hosts: options.hosts ?? serviceDNSNames({ namespace, name: WEBHOOK_SERVICE.name }),
       targets: { validating: [WEBHOOK_VALIDATING_CONFIGURATION] },
       log: mgr.log,
     }),
