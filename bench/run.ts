@@ -1,7 +1,7 @@
 // `npm run bench` (full, under ~30 min) and `npm run bench:quick` (a few minutes): every scenario with operator-ts and
 // with Go controller-runtime, against API servers from the test kit, A/B alternating; see docs/benchmarks.md.
 //   --quick             the quick sizes
-//   --only a,b          only these scenarios (limit, throughput, latency, memory, multicluster, k8ssandra); the
+//   --only a,b          only these scenarios (limit, throughput, latency, memory, multicluster, k8ssandra, admission); the
 //                       results go to bench/results/<timestamp>.json only, not to latest.json or the doc
 //   --reps N            repetitions per A/B pair
 //   --profile           run the TS programs under node --cpu-prof (profiles in bench/results/profiles/)
@@ -14,13 +14,14 @@ import { parseArgs } from "node:util";
 import { DEFAULT_ETCD_VERSION, DEFAULT_KUBERNETES_VERSION, ensureAssets } from "@operator-ts/runtime/envtest";
 import { type Config, type Context, FULL, QUICK, type ScenarioOutcome, WORKING_TREE } from "./lib/context.ts";
 import { ensureGoBaseline } from "./lib/go-build.ts";
+import { admission } from "./lib/admission.ts";
 import { k8ssandra } from "./lib/k8ssandra.ts";
 import { backgroundBusy, busyMeter, describeMachine, loadAverage } from "./lib/machine.ts";
 import { markdownTable, type Report, RESULTS_DIR, writeReport } from "./lib/report.ts";
 import { snapshotTree } from "./lib/snapshot.ts";
 import { apiLimit, idleLatency, memoryAndColdStart, multicluster, throughput } from "./lib/scenarios.ts";
 
-const SCENARIOS = ["limit", "throughput", "latency", "memory", "multicluster", "k8ssandra"] as const;
+const SCENARIOS = ["limit", "throughput", "latency", "memory", "multicluster", "k8ssandra", "admission"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -61,7 +62,9 @@ const meter = busyMeter();
 say(`background: ${Math.round(noiseBefore.backgroundBusyBefore * 100)} % of the cores busy, load average ${noiseBefore.loadAverageBefore.join(" / ")}`);
 
 await ensureAssets({ withControllerManager: false });
-const goBinary = await ensureGoBaseline(say);
+// Scenarios without a Go side need no Go build (minutes on a cold cache) when they are all that runs.
+const TS_ONLY: readonly ScenarioName[] = ["k8ssandra", "admission"];
+const goBinary = only?.every((name) => TS_ONLY.includes(name)) ? "" : await ensureGoBaseline(say);
 let profileDir: string | undefined;
 if (values.profile) {
   profileDir = join(RESULTS_DIR, "profiles", started.toISOString().replace(/[:.]/g, "-"));
@@ -96,6 +99,7 @@ await step("latency", "latency at idle", () => idleLatency(ctx));
 await step("memory", "memory per object and cold start", () => memoryAndColdStart(ctx));
 await step("multicluster", "multi-cluster", () => multicluster(ctx));
 await step("k8ssandra", "K8ssandra (TS only)", () => k8ssandra(ctx));
+await step("admission", "admission webhooks (TS only)", () => admission(ctx));
 
 const report: Report = {
   mode: config.mode,
