@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   const server = new WebhookServer({ host: params.host as string, port: params.port as number, certDir: params.certDir as string });
   const latenciesUs: Record<string, number[]> = { [MUTATE_PATH]: [], [VALIDATE_PATH]: [] };
   let validated = 0;
+  let reviews = 0;
   let lastMs = 0;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     async review(body, signal) {
       const t0 = performance.now();
       const reply = await hook.review(body, signal);
+      reviews++;
       const name = (body as { request?: { name?: string; object?: { metadata?: { name?: string } } } }).request?.object?.metadata?.name ?? "";
       if (name.startsWith("hooked-")) {
         latenciesUs[path]!.push(Math.round((performance.now() - t0) * 1000));
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
   await done;
   const cpu = cpuSeconds() - cpu0;
   await stopProfile();
-  emit("result", { validated, lastMs, mutateUs: latenciesUs[MUTATE_PATH], validateUs: latenciesUs[VALIDATE_PATH], cpuSeconds: cpu, rssBytes: rssBytes() });
+  emit("result", { validated, reviews, lastMs, mutateUs: latenciesUs[MUTATE_PATH], validateUs: latenciesUs[VALIDATE_PATH], cpuSeconds: cpu, rssBytes: rssBytes() });
   stop.abort();
   await running;
 }
