@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { loadAllYaml } from "@kubernetes/client-node";
 import { type ApiError, type KubeObject, Namespace, RestClient, Secret, ServiceAccount, ValidatingWebhookConfiguration } from "@operator-ts/runtime";
 import { serviceAccountKubeConfig, startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
+import { FakeClientBuilder } from "@operator-ts/runtime/fake";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { K8ssandraCluster } from "../src/api/index.ts";
 import { applyManifests } from "../src/dev/register.ts";
@@ -96,6 +97,17 @@ describe("the K8ssandraCluster validator", () => {
     const old = k8c("a", twoDCs(false));
     old.metadata.finalizers = ["k8ssandracluster.k8ssandra.io/finalizer"];
     expect(await validator.validateUpdate!(old, { ...old, metadata: { ...old.metadata, finalizers: [] } }, ctx)).toBeUndefined();
+  });
+
+  it("refuses through the fake client as the API server does, for unit tests of code that writes K8ssandraClusters", async () => {
+    const fake = new FakeClientBuilder().withKind(K8ssandraCluster, { namespaced: true }).withWebhooks(K8ssandraCluster, { validator }).build();
+    expect(await refusal(fake.create(k8c("nostorage", twoDCs(false))))).toContain(
+      'admission webhook "vk8ssandracluster-v1alpha1.k8ssandra.io" denied the request: K8ssandraCluster.k8ssandra.io "nostorage" is invalid',
+    );
+    const stored = await fake.create(k8c("ok", twoDCs()));
+    expect(await refusal(fake.update({ ...stored, spec: { ...stored.spec, cassandra: { ...stored.spec.cassandra, clusterName: "x" } } }))).toContain(
+      "spec.cassandra.clusterName: Forbidden: cluster name can not be changed",
+    );
   });
 
   it("ships config/webhook/manifests.yaml as the code registers the webhook, and a Service of the name it calls", () => {
