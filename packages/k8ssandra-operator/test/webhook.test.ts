@@ -119,6 +119,12 @@ describe("the K8ssandraCluster validator", () => {
     expect(service?.metadata).toMatchObject({ name: WEBHOOK_SERVICE.name, namespace: WEBHOOK_SERVICE.namespace });
     const [role] = loadAllYaml(readFileSync(join(configDir, "rbac", "webhook", "role.yaml"), "utf8")) as { rules: { resourceNames?: string[] }[] }[];
     expect(role!.rules.flatMap((r) => r.resourceNames ?? [])).toContain(WEBHOOK_CERT_SECRET);
+    // A kustomize component: the control plane's deployment includes it, and it patches that deployment's manager.
+    const yamlOf = (...path: string[]) => loadAllYaml(readFileSync(join(configDir, ...path), "utf8"))[0] as Record<string, unknown>;
+    expect(yamlOf("deployments", "control-plane", "kustomization.yaml").components).toEqual(["../../webhook"]);
+    expect(yamlOf("deployments", "data-plane", "kustomization.yaml").components).toBeUndefined();
+    expect(yamlOf("webhook", "kustomization.yaml")).toMatchObject({ kind: "Component", resources: ["manifests.yaml", "service.yaml", "../rbac/webhook"] });
+    expect(yamlOf("rbac", "webhook", "kustomization.yaml").resources).toEqual(["role.yaml", "role_binding.yaml"]);
   });
 });
 
