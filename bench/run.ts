@@ -2,7 +2,7 @@
 // with Go controller-runtime, against API servers from the test kit, A/B alternating; see docs/benchmarks.md.
 //   --quick             the quick sizes
 //   --only a,b          only these scenarios (limit, throughput, latency, memory, multicluster, k8ssandra,
-//                       k8ssandra-cassandra); the results go to bench/results/<timestamp>.json only, not to
+//                       k8ssandra-cassandra, admission); the results go to bench/results/<timestamp>.json only, not to
 //                       latest.json or the doc
 //   --reps N            repetitions per A/B pair
 //   --profile           run the TS programs under node --cpu-prof (profiles in bench/results/profiles/)
@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_ETCD_VERSION, DEFAULT_KUBERNETES_VERSION, ensureAssets } from "@operator-ts/runtime/envtest";
 import { type Config, type Context, FULL, QUICK, type ScenarioOutcome, WORKING_TREE } from "./lib/context.ts";
 import { ensureGoBaseline } from "./lib/go-build.ts";
+import { admission } from "./lib/admission.ts";
 import { k8ssandra } from "./lib/k8ssandra.ts";
 import { k8ssandraCassandra } from "./lib/k8ssandra-cassandra.ts";
 import { backgroundBusy, busyMeter, describeMachine, loadAverage } from "./lib/machine.ts";
@@ -22,7 +23,7 @@ import { markdownTable, type Report, RESULTS_DIR, writeReport } from "./lib/repo
 import { snapshotTree } from "./lib/snapshot.ts";
 import { apiLimit, idleLatency, memoryAndColdStart, multicluster, throughput } from "./lib/scenarios.ts";
 
-const SCENARIOS = ["limit", "throughput", "latency", "memory", "multicluster", "k8ssandra", "k8ssandra-cassandra"] as const;
+const SCENARIOS = ["limit", "throughput", "latency", "memory", "multicluster", "k8ssandra", "k8ssandra-cassandra", "admission"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -63,8 +64,8 @@ const meter = busyMeter();
 say(`background: ${Math.round(noiseBefore.backgroundBusyBefore * 100)} % of the cores busy, load average ${noiseBefore.loadAverageBefore.join(" / ")}`);
 
 await ensureAssets({ withControllerManager: false });
-// The K8ssandra scenarios have no Go side: a run of only those builds no Go baseline (minutes on a cold cache).
-const TS_ONLY: ScenarioName[] = ["k8ssandra", "k8ssandra-cassandra"];
+// Scenarios without a Go side need no Go build (minutes on a cold cache) when they are all that runs.
+const TS_ONLY: readonly ScenarioName[] = ["k8ssandra", "k8ssandra-cassandra", "admission"];
 const goBinary = only?.every((name) => TS_ONLY.includes(name)) ? "" : await ensureGoBaseline(say);
 let profileDir: string | undefined;
 if (values.profile) {
@@ -101,6 +102,7 @@ await step("memory", "memory per object and cold start", () => memoryAndColdStar
 await step("multicluster", "multi-cluster", () => multicluster(ctx));
 await step("k8ssandra", "K8ssandra (TS only)", () => k8ssandra(ctx));
 await step("k8ssandra-cassandra", "K8ssandra with real Cassandra (TS only)", () => k8ssandraCassandra(ctx));
+await step("admission", "admission webhooks (TS only)", () => admission(ctx));
 
 const report: Report = {
   mode: config.mode,

@@ -59,7 +59,7 @@ export interface Metric {
   id: string;
   scenario: string;
   label: string;
-  unit: "ms" | "s" | "bytes" | "objects/s" | "%" | "cpu-s" | "count";
+  unit: "µs" | "ms" | "s" | "bytes" | "objects/s" | "%" | "cpu-s" | "count";
   ts?: Summary;
   go?: Summary;
   /** TS/Go ratio at or below which the goal is met. */

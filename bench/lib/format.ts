@@ -5,6 +5,8 @@ import type { Summary } from "./stats.ts";
 export function formatValue(v: number, unit: Metric["unit"]): string {
   if (!Number.isFinite(v)) return "n/a";
   switch (unit) {
+    case "µs":
+      return `${Math.round(v).toLocaleString("en")} µs`;
     case "ms":
       return Math.abs(v) >= 10_000 ? `${(v / 1000).toFixed(1)} s` : Math.abs(v) >= 100 ? `${Math.round(v).toLocaleString("en")} ms` : `${v.toFixed(1)} ms`;
     case "s":

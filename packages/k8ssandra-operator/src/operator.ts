@@ -5,6 +5,7 @@ import { CassandraDatacenter } from "./api/index.ts";
 import { clientConfigProvider } from "./controllers/clientconfig.ts";
 import { setupK8ssandraClusterController } from "./controllers/k8ssandracluster/index.ts";
 import { setupStargateController } from "./controllers/stargate.ts";
+import { type K8ssandraWebhookOptions, setupK8ssandraWebhook } from "./webhook/index.ts";
 
 export interface OperatorOptions {
   kubeconfig: KubeConfig;
@@ -21,6 +22,8 @@ export interface OperatorOptions {
   /** When remote service-account tokens are renewed, as a share of their lifetime (default 0.8), and retried. */
   credentialRenewal?: RenewalOptions;
   logger?: Logger;
+  /** Serve the K8ssandraCluster validating webhook (control plane only); config/webhook installs its configuration. */
+  webhook?: K8ssandraWebhookOptions;
 }
 
 export const LEADER_ELECTION_ID = "dcabfd9d.k8ssandra.io";
@@ -44,6 +47,7 @@ export interface Operator {
  * data-plane clusters come from ClientConfigs while it runs: added, re-credentialed and removed without a restart.
  */
 export async function createOperator(options: OperatorOptions): Promise<Operator> {
+  if (options.webhook && !options.controlPlane) throw new Error("the K8ssandraCluster webhook runs on the control plane; a data plane serves none");
   const mcm = await MultiClusterManager.create({
     kubeconfig: options.kubeconfig,
     metricsBindAddress: options.metricsBindAddress,
@@ -67,6 +71,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     const clientConfigs = clientConfigProvider(mcm, { namespace: options.clientConfigNamespace, renewal: options.credentialRenewal });
     await mcm.manager.add(clientConfigs);
     await setupK8ssandraClusterController(mcm, { clientConfigs });
+    if (options.webhook) setupK8ssandraWebhook(mcm, clientConfigs, options.webhook);
   }
   return { mcm, start: (signal) => mcm.start(signal) };
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect as connectHttp2 } from "node:http2";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,6 +132,25 @@ describe("admission webhooks called by a real API server", () => {
     });
     expect(await post(cluster, path, "{}", "text/plain")).toMatchObject({ status: 400, body: expect.stringContaining('content-type is "text/plain"') });
     expect((await post(cluster, "/nowhere", "{}")).status).toBe(404);
+  });
+
+  it("answers over HTTP/2, as the API server calls it, as well as over HTTP/1.1", async () => {
+    const session = connectHttp2(cluster.webhooks.url, { ca: cluster.webhooks.certificates.ca });
+    try {
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const stream = session.request({ ":method": "POST", ":path": paths.validatePath!, "content-type": "application/json" });
+        let status = 0;
+        let body = "";
+        stream.on("response", (headers) => (status = Number(headers[":status"])));
+        stream.on("data", (c: Buffer) => (body += c.toString()));
+        stream.on("end", () => resolve({ status, body }));
+        stream.on("error", reject);
+        stream.end(JSON.stringify({ kind: "AdmissionReview", apiVersion: "admission.k8s.io/v1" }));
+      });
+      expect({ status, body, protocol: session.alpnProtocol }).toEqual({ status: 400, body: "malformed review: the review has no request\n", protocol: "h2" });
+    } finally {
+      session.close();
+    }
   });
 
   it("counts requests under controller-runtime's metric names", async () => {

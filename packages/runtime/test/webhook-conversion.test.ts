@@ -6,7 +6,8 @@ import { RestClient } from "../src/client/rest-client.ts";
 import { RestTransport } from "../src/client/transport.ts";
 import { customResourceDefinition, defineCustomResource, Type, writeCRDs } from "../src/crd/index.ts";
 import { startCluster, type TestCluster } from "../src/envtest/index.ts";
-import { ConversionWebhook, webhookManagedBy, WebhookServer } from "../src/webhook/index.ts";
+import { CustomResourceDefinition } from "../src/api/kinds.ts";
+import { CertRotator, ConversionWebhook, webhookManagedBy, WebhookServer } from "../src/webhook/index.ts";
 import { eventually } from "../../../test/support/eventually.ts";
 import { SAME_SHELF, SHELF_VERSIONS, ShelfV1, ShelfV1alpha1, ShelfV2 } from "./fixtures/webhook-shelf.ts";
 
@@ -122,5 +123,60 @@ describe("a conversion webhook called by a real API server", () => {
     await client.update({ ...v2, spec: { size: 5, image: { repository: "memcached", tag: "1.7" } } });
     const list = await client.list(ShelfV1alpha1, { namespace: "default" });
     expect(list.items.map((s) => s.spec)).toEqual([{ replicas: 5, image: "memcached:1.7" }]);
+  });
+});
+
+describe("a conversion webhook whose CA the CertRotator writes into the CRD's spec.conversion", () => {
+  let cluster: TestCluster;
+  let transport: RestTransport;
+  let client: RestClient;
+  let rotator: CertRotator;
+  const dir = mkdtempSync(join(tmpdir(), "operator-ts-conversion-certs-"));
+  const stop = new AbortController();
+  let running: Promise<void>;
+  const crdName = `${ShelfV1.names.plural}.${ShelfV1.group}`;
+
+  beforeAll(async () => {
+    // No test CA here: the CRD is installed without a caBundle, and only the rotator's makes the API server trust us.
+    cluster = await startCluster({ name: "conversion-certs" });
+    transport = await RestTransport.fromKubeConfig(cluster.kubeconfig);
+    client = new RestClient(transport);
+    rotator = new CertRotator({
+      client,
+      secret: { namespace: "default", name: "shelf-webhook-cert" },
+      hosts: ["127.0.0.1"],
+      targets: { crds: [crdName] },
+      checkIntervalMs: 500,
+    });
+    const server = new WebhookServer({ host: "127.0.0.1", port: 0, certificates: rotator });
+    webhookManagedBy(undefined, server).for(ShelfV1).withConversion(ShelfV1alpha1, ShelfV2).complete();
+    running = server.start(stop.signal);
+    const { port } = await server.address();
+    // The CRD comes after the server (its URL holds the port); the rotator finds it on a later pass.
+    await cluster.installCRDs(await writeCRDs(dir, [...SHELF_VERSIONS], { conversionWebhook: { url: `https://127.0.0.1:${port}/convert` } }));
+  });
+
+  afterAll(async () => {
+    stop.abort();
+    await running;
+    await transport?.close();
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("writes the caBundle into the CRD, and the API server then serves every version converted from the stored one", async () => {
+    const bundle = Buffer.from(rotator.caBundle()!).toString("base64");
+    const crd = await eventually(async () => {
+      const c = await client.get(CustomResourceDefinition, { name: crdName });
+      return c.spec.conversion?.webhook?.clientConfig?.caBundle === bundle ? c : undefined;
+    }, "the caBundle in the CRD");
+    expect(crd.spec.conversion?.webhook?.clientConfig?.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/convert$/);
+    const { metadata: _meta, ...old } = SAME_SHELF.v1alpha1;
+    await eventually(
+      () => client.create({ ...old, metadata: { name: "rotated", namespace: "default" } } as never),
+      "a create in v1alpha1 converted to the stored v1 through the webhook",
+    );
+    expect((await client.get(ShelfV2, { namespace: "default", name: "rotated" })).spec).toEqual(SAME_SHELF.v2.spec);
+    expect((await client.get(ShelfV1alpha1, { namespace: "default", name: "rotated" })).spec).toEqual(SAME_SHELF.v1alpha1.spec);
   });
 });

@@ -53,13 +53,45 @@ const datacenterTemplate = () =>
       k8sContext: Type.Optional(Type.String({ description: "The ClientConfig context of the cluster this datacenter runs in; empty means the control plane's." })),
       size: int32({ minimum: 1, description: "Number of Cassandra nodes." }),
       stopped: Type.Optional(Type.Boolean({ default: false, description: "Scale the datacenter to zero pods while keeping its data." })),
-      datacenterName: Type.Optional(Type.String({ description: "The datacenter's name inside Cassandra, when it must differ from metadata.name." })),
+      datacenterName: Type.Optional(
+        // Bounded so that the API server can bound the cost of the CEL rule comparing it across updates.
+        Type.String({ maxLength: 253, description: "The datacenter's name inside Cassandra, when it must differ from metadata.name." }),
+      ),
       stargate: Type.Optional(stargateDatacenterTemplate()),
       ...datacenterOptions(),
     },
     { additionalProperties: true },
   );
 export type CassandraDatacenterTemplate = Static<ReturnType<typeof datacenterTemplate>>;
+
+/** More than any K8ssandra cluster has (each datacenter is a cass-operator datacenter of its own). */
+export const MAX_DATACENTERS = 64;
+
+/**
+ * The rules of K8ssandra's validating webhook that need nothing but the object, as CEL the API server runs itself:
+ * they hold with or without the operator's webhook. The webhook (src/webhook) checks them too, and what needs more.
+ */
+const cassandraRules = [
+  {
+    // A transition rule: only checked on update. Added, removed or changed alike, as K8ssandra's webhook compares.
+    rule: "has(self.clusterName) == has(oldSelf.clusterName) && (!has(self.clusterName) || self.clusterName == oldSelf.clusterName)",
+    message: "clusterName cannot be changed",
+    fieldPath: ".clusterName",
+    reason: "FieldValueForbidden",
+  },
+];
+
+const datacentersRules = [
+  { rule: "self.all(a, self.exists_one(b, b.metadata.name == a.metadata.name))", message: "datacenter names (metadata.name) must be unique" },
+  {
+    // The name inside Cassandra (datacenterName, else metadata.name) of a datacenter that stays cannot change.
+    rule:
+      "oldSelf.all(o, self.all(n, n.metadata.name != o.metadata.name || " +
+      "(has(n.datacenterName) ? n.datacenterName : n.metadata.name) == (has(o.datacenterName) ? o.datacenterName : o.metadata.name)))",
+    message: "a datacenter cannot be renamed: its datacenterName is fixed once it exists",
+    reason: "FieldValueForbidden",
+  },
+];
 
 const cassandraClusterTemplate = () =>
   Type.Object(
@@ -73,10 +105,17 @@ const cassandraClusterTemplate = () =>
       ),
       additionalSeeds: Type.Optional(Type.Array(Type.String(), { description: "Seed addresses outside this K8ssandraCluster." })),
       metadata: Type.Optional(loose<Record<string, unknown>>("Labels and annotations for the cluster's objects (not supported by this operator).")),
-      datacenters: Type.Optional(Type.Array(datacenterTemplate(), { description: "The datacenters, created one after the other." })),
+      datacenters: Type.Optional(
+        Type.Array(datacenterTemplate(), {
+          description: "The datacenters, created one after the other.",
+          // The CEL rules compare every pair of datacenters: the API server refuses rules whose cost it cannot bound.
+          maxItems: MAX_DATACENTERS,
+          "x-kubernetes-validations": datacentersRules,
+        }),
+      ),
       ...datacenterOptions(),
     },
-    { additionalProperties: true, description: "The Cassandra cluster." },
+    { additionalProperties: true, description: "The Cassandra cluster.", "x-kubernetes-validations": cassandraRules },
   );
 export type CassandraClusterTemplate = Static<ReturnType<typeof cassandraClusterTemplate>>;
 

@@ -8,6 +8,7 @@ import { controlPlaneFromEnv } from "../operator.ts";
 import { createClientConfig, DEFAULT_NAMESPACE, DEFAULT_SERVICE_ACCOUNT, DEFAULT_TOKEN_DURATION_SECONDS } from "./clientconfig.ts";
 import { loadKubeConfig } from "./kubeconfig.ts";
 import { runPreflight } from "./preflight.ts";
+import { WEBHOOK_CERT_SECRET } from "../webhook/index.ts";
 import { LOG_LEVELS, runOperator } from "./run.ts";
 
 function positiveInt(value: string): number {
@@ -59,6 +60,9 @@ export function buildProgram(): Command {
     .option("--no-control-plane", "run the data-plane controllers only")
     .option("--clientconfig-namespace <namespace>", "where ClientConfigs are read (default: every namespace)")
     .option("--credential-renewal-share <share>", "renew data-plane tokens once this share of their lifetime passed", share, 0.8)
+    .option("--webhook-port <port>", "serve the K8ssandraCluster validating webhook (HTTPS) on this port (default: no webhook)", positiveInt)
+    .option("--webhook-cert-dir <dir>", "the webhook's tls.crt and tls.key, such as cert-manager's Secret (default: made and rotated by the operator)")
+    .option("--webhook-cert-secret <name>", "the Secret of the operator's namespace keeping the certificates it makes", WEBHOOK_CERT_SECRET)
     .action(async (opts: {
       kubeconfig?: string;
       context?: string;
@@ -70,6 +74,9 @@ export function buildProgram(): Command {
       logLevel?: string;
       controlPlane?: boolean;
       clientconfigNamespace?: string;
+      webhookPort?: number;
+      webhookCertDir?: string;
+      webhookCertSecret: string;
     }) => {
       try {
         await runOperator({
@@ -82,6 +89,7 @@ export function buildProgram(): Command {
           leaderElectionNamespace: opts.leaderElectionNamespace,
           logLevel: opts.logLevel,
           credentialRenewalShare: opts.credentialRenewalShare,
+          webhook: opts.webhookPort ? { port: opts.webhookPort, certDir: opts.webhookCertDir, certSecret: opts.webhookCertSecret } : undefined,
         });
       } catch (err) {
         fail("run", err);

@@ -1,6 +1,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ApiError, client, log, RestTransport, setupSignalHandler } from "@operator-ts/runtime";
 import { createOperator } from "../operator.ts";
+import type { K8ssandraWebhookOptions } from "../webhook/index.ts";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
@@ -19,6 +20,7 @@ export interface RunOptions {
   credentialRenewalShare?: number;
   /** How long the API server may take to answer at startup; default 10 s. */
   connectTimeoutMs?: number;
+  webhook?: K8ssandraWebhookOptions;
 }
 
 /** A failure with a message meant for a person: the CLI prints it as is, on one line, without a stack. */
@@ -61,6 +63,7 @@ export async function runOperator(options: RunOptions): Promise<void> {
     leaderElection: options.leaderElection,
     leaderElectionNamespace: options.leaderElectionNamespace,
     credentialRenewal: { share: options.credentialRenewalShare },
+    webhook: options.webhook,
   });
   await operator.start(options.signal ?? setupSignalHandler());
   logger.info("k8ssandra-operator stopped");
