@@ -64,3 +64,4 @@ export * as metrics from "./metrics/index.ts";
 export * as healthz from "./healthz/index.ts";
 export * as log from "./log/index.ts";
 export type { Logger } from "./log/index.ts";
+export * as rbac from "./rbac/index.ts";
