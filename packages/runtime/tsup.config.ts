@@ -11,7 +11,8 @@ export default defineConfig({
     "webhook/index": "src/webhook/index.ts",
   },
   format: ["esm"],
-  dts: true,
+  // Declarations come from tsc, per source file (scripts/emit-declarations.ts): tsup's rollup broke namespaces.
+  dts: false,
   sourcemap: true,
   clean: true,
   target: "node22",
