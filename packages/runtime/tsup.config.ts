@@ -5,6 +5,7 @@ export default defineConfig({
     index: "src/index.ts",
     "envtest/index": "src/envtest/index.ts",
     "envtest/cli": "src/envtest/cli.ts",
+    "envtest/setup": "src/envtest/setup.ts",
     "fake/index": "src/fake/index.ts",
     "crd/index": "src/crd/index.ts",
     "crd/cli": "src/crd/cli.ts",
