@@ -74,4 +74,5 @@ export { EventBroadcaster, type EventRecorder, type EventType } from "./recorder
 export * as metrics from "./metrics/index.ts";
 export * as healthz from "./healthz/index.ts";
 export * as log from "./log/index.ts";
+export { FlagError, type FlagConfig, type FlagsOptions, parseStandardFlags, type StandardFlags } from "./flags/index.ts";
 export type { Logger } from "./log/index.ts";
