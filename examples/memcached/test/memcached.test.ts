@@ -2,12 +2,10 @@ import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Deployment, Event, Manager, type Client } from "@operator-ts/runtime";
 import { staleCRDs } from "@operator-ts/runtime/crd";
-import { startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
+import { eventually, gone, startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Memcached } from "../src/api.ts";
 import { AVAILABLE, FINALIZER, PROGRESSING, setupMemcachedController } from "../src/controller.ts";
-import { eventually } from "../../../test/support/eventually.ts";
-import { gone } from "../../../test/support/gone.ts";
 
 const crdDir = fileURLToPath(new URL("../config/crd", import.meta.url));
 
