@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { checkDomain, checkGroup, checkKind, checkProjectName, checkVersion, camel, lower, ScaffoldError } from "./names.ts";
 import { editedFile, insertAtMarker, PROJECT_FILE, projectJson, readProject, type ResourceEntry, writeFiles } from "./project.ts";
-import { type ApiNames, apiPaths, apiTypeTs, controllerTs, envtestTestTs, eventuallyTs, fakeTestTs, sampleYaml } from "./templates/api.ts";
+import { type ApiNames, apiPaths, apiTypeTs, controllerTs, envtestTestTs, fakeTestTs, sampleYaml } from "./templates/api.ts";
 import { initFiles } from "./templates/init.ts";
 import { webhookTestTs, webhookTs } from "./templates/webhook.ts";
 import { ownVersion } from "./versions.ts";
@@ -27,7 +27,6 @@ export function initProject(dir: string, options: InitProjectOptions): string[] 
     throw new ScaffoldError(`${dir} is not empty; init makes a new project in a new or empty folder (or pass --force)`);
   }
   const files = initFiles({ name, domain, operatorTsVersion: options.operatorTsVersion ?? ownVersion(), dependencySpecs: options.dependencySpecs });
-  files.set("test/eventually.ts", eventuallyTs());
   return writeFiles(dir, files, { force: options.force });
 }
 

@@ -25,7 +25,7 @@ describe("create-operator-ts init", () => {
     expect(manifest.dependencies["@operator-ts/runtime"]).toBe(`^${own.version}`);
     const tsconfig = JSON.parse(read(dir, "tsconfig.json")) as { compilerOptions: Record<string, unknown> };
     expect(tsconfig.compilerOptions).toMatchObject({ strict: true, skipLibCheck: false, noUncheckedIndexedAccess: true });
-    expect(read(dir, "src/main.ts")).toContain('"leader-elect"');
+    expect(read(dir, "src/main.ts")).toContain("parseStandardFlags(");
     expect(readProject(dir)).toEqual({ version: 1, projectName: "guestbook-operator", domain: "my.domain", resources: [] });
   });
 

@@ -213,11 +213,10 @@ export function envtestTestTs(n: ApiNames): string {
   const l = lower(k);
   return `import { fileURLToPath } from "node:url";
 import { type ClusterRoleBinding, ConfigMap, Manager, rbac } from "@operator-ts/runtime";
-import { startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
+import { eventually, startCluster, type TestCluster, waitForCondition } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ${k} } from "../src/api/${n.version}/${l}.ts";
 import { AVAILABLE, setup${k}Controller, ${c}Permissions } from "../src/controllers/${l}.ts";
-import { eventually } from "./eventually.ts";
 
 const crdDir = fileURLToPath(new URL("../config/crd", import.meta.url));
 
@@ -265,37 +264,11 @@ describe("the ${k} controller on a real API server", () => {
     const configMap = await eventually(() => admin.apiReader.get(ConfigMap, key), "the ConfigMap");
     expect(configMap.data).toEqual({ foo: "bar" });
     expect(configMap.metadata?.ownerReferences).toEqual([expect.objectContaining({ uid: created.metadata.uid, controller: true })]);
-    const available = await eventually(async () => {
-      const ${c} = await admin.apiReader.get(${k}, key);
-      return ${c}.status?.conditions?.find((c) => c.type === AVAILABLE && c.status === "True");
-    }, "the Available condition");
-    expect(available.reason).toBe("ConfigMapWritten");
+    await waitForCondition(admin.apiReader, ${k}, key, AVAILABLE, { reason: "ConfigMapWritten" });
 
     await admin.client.patch(created, { type: "merge", data: { spec: { foo: "baz" } } });
     await eventually(async () => (await admin.apiReader.get(ConfigMap, key)).data?.foo === "baz", "the ConfigMap updated");
   });
 });
-`;
-}
-
-/** The polling helper the real-API-server tests wait with: never a fixed sleep. */
-export function eventuallyTs(): string {
-  return `import { setTimeout as delay } from "node:timers/promises";
-
-/** Polls fn until it returns something other than undefined or false (returned), or throws the last error at the deadline. */
-export async function eventually<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(\`timed out after \${timeoutMs} ms waiting for \${what}\${last ? \`: \${(last as Error).message}\` : ""}\`);
-    await delay(50);
-  }
-}
 `;
 }

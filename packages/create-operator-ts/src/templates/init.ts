@@ -99,8 +99,9 @@ export function initFiles(options: InitOptions): Map<string, string> {
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Finds or builds kube-apiserver and etcd once, with progress, before any test's hook timeout starts.
-    globalSetup: ["test/global-setup.ts"],
+    // Finds (KUBEBUILDER_ASSETS, the cache) or builds kube-apiserver and etcd once, with progress, before any test's
+    // hook timeout starts.
+    globalSetup: ["@operator-ts/runtime/envtest/setup"],
     // Operators log JSON lines at info; tests keep warnings and errors unless LOG_LEVEL asks for more.
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
     testTimeout: 60_000,
@@ -109,18 +110,6 @@ export default defineConfig({
 });
 `,
   );
-  files.set(
-    "test/global-setup.ts",
-    `import { ensureAssets } from "@operator-ts/runtime/envtest";
-
-// Real-API-server tests need kube-apiserver and etcd: found (KUBEBUILDER_ASSETS, the cache) or built once here.
-export default async function setup(): Promise<void> {
-  const assets = await ensureAssets();
-  process.stderr.write(\`envtest: Kubernetes \${assets.kubernetesVersion} binaries ready\\n\`);
-}
-`,
-  );
-
   files.set(PROJECT_FILE, projectJson(project));
   files.set(".gitignore", "node_modules/\ndist/\n.envtest/\n");
 
@@ -169,46 +158,29 @@ export const webhooks: WebhookSetup[] = [
 }
 
 function mainTs(): string {
-  return `// The operator. \`npm run run -- --kubeconfig ~/.kube/config\` runs it from the sources against a cluster (kubebuilder's
-// make run); \`npm run build && npm start\` runs the build.
-import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
-import { log, Manager, setupSignalHandler } from "@operator-ts/runtime";
+  return `// The operator. \`npm run run -- --kubeconfig ~/.kube/config --log-format pretty\` runs it from the sources against a
+// cluster (kubebuilder's make run); \`npm run build && npm start\` runs the build. \`--help\` lists the flags.
+import { log, Manager, parseStandardFlags, setupSignalHandler } from "@operator-ts/runtime";
 import { getWebhookServer } from "@operator-ts/runtime/webhook";
 import { DOMAIN, PROJECT_NAME, setupControllers, webhooks } from "./setup.ts";
 
-const { values } = parseArgs({
-  options: {
-    kubeconfig: { type: "string" },
-    "metrics-bind-address": { type: "string", default: ":8080" },
-    "health-probe-bind-address": { type: "string", default: ":8081" },
-    "leader-elect": { type: "boolean", default: false },
-    "log-level": { type: "string", default: process.env.LOG_LEVEL ?? "info" },
-    "webhook-port": { type: "string", default: "9443" },
-    // cert-manager (or anything else) mounts tls.crt and tls.key here; they are reloaded when they change.
-    "webhook-cert-dir": { type: "string" },
+// --kubeconfig, --context, --metrics-bind-address, --health-probe-bind-address, --leader-elect, --log-level and
+// --log-format (json, or pretty for a terminal), with kubebuilder's defaults; then this operator's own.
+const flags = parseStandardFlags({
+  flags: {
+    "webhook-port": { type: "string", default: "9443", description: "port the webhook server listens on" },
+    "webhook-cert-dir": { type: "string", description: "folder of tls.crt and tls.key (cert-manager mounts them), reloaded when they change" },
   },
 });
 
-log.getLogger().level = values["log-level"];
-const kubeconfig = new KubeConfig();
-if (values.kubeconfig) kubeconfig.loadFromFile(values.kubeconfig);
-else kubeconfig.loadFromDefault();
-
-const mgr = await Manager.create({
-  kubeconfig,
-  metricsBindAddress: values["metrics-bind-address"],
-  healthProbeBindAddress: values["health-probe-bind-address"],
-  leaderElection: values["leader-elect"],
-  leaderElectionID: \`\${PROJECT_NAME}.\${DOMAIN}\`,
-});
+const mgr = await Manager.create({ ...flags.managerOptions, leaderElectionID: \`\${PROJECT_NAME}.\${DOMAIN}\` });
 mgr.addHealthzCheck("ping", () => {});
 mgr.addReadyzCheck("ping", () => {});
 await setupControllers(mgr);
 // As kubebuilder's main.go: webhooks are served unless ENABLE_WEBHOOKS=false (running outside the cluster, say).
 if (webhooks.length && process.env.ENABLE_WEBHOOKS !== "false") {
-  const certDir = values["webhook-cert-dir"];
-  getWebhookServer(mgr, { port: Number(values["webhook-port"]), ...(certDir ? { certDir } : {}) });
+  const certDir = flags.values["webhook-cert-dir"];
+  getWebhookServer(mgr, { port: Number(flags.values["webhook-port"]), ...(certDir ? { certDir } : {}) });
   for (const setup of webhooks) setup(mgr);
 }
 
@@ -329,7 +301,9 @@ The real-API-server tests start kube-apiserver and etcd on loopback. The first r
 \`~/.cache/operator-ts/envtest\` (\`npm run setup-envtest\` does it ahead of time, with progress).
 \`npx operator-ts-envtest start\` starts a cluster by hand and prints its kubeconfig, for \`npm run run -- --kubeconfig\`.
 
-Flags of the operator: \`--kubeconfig\`, \`--metrics-bind-address\` (:8080), \`--health-probe-bind-address\` (:8081),
-\`--leader-elect\`, \`--log-level\` (trace, debug, info, warn, error), \`--webhook-port\`, \`--webhook-cert-dir\`.
+Flags of the operator (\`npm run run -- --help\`): \`--kubeconfig\`, \`--context\`, \`--metrics-bind-address\` (:8080),
+\`--health-probe-bind-address\` (:8081), \`--leader-elect\`, \`--log-level\` (trace, debug, info, warn, error; or
+\`LOG_LEVEL\`), \`--log-format\` (json, or pretty for reading in a terminal; or \`LOG_FORMAT\`), \`--webhook-port\`,
+\`--webhook-cert-dir\`.
 `;
 }

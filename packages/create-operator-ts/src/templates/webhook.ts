@@ -77,13 +77,12 @@ export function webhookTestTs(n: ApiNames, w: WebhookKinds): string {
     : `(await mgr.client.create(${c}("probe"), { dryRun: true })).spec.foo === DEFAULT_FOO`;
   return `import { fileURLToPath } from "node:url";
 import { type ApiError, Manager } from "@operator-ts/runtime";
-import { startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
+import { eventually, startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
 import { FakeClientBuilder } from "@operator-ts/runtime/fake";
 import { getWebhookServer } from "@operator-ts/runtime/webhook";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ${k} } from "../src/api/${n.version}/${l}.ts";
 import { ${names} } from "../src/webhooks/${l}.ts";
-import { eventually } from "./eventually.ts";
 
 const crdDir = fileURLToPath(new URL("../config/crd", import.meta.url));
 const webhookDir = fileURLToPath(new URL("../config/webhook", import.meta.url));
