@@ -7,6 +7,9 @@ import { readFileSync } from "node:fs";
 export const toolVersions = {
   "@kubernetes/client-node": "^2.0.1",
   "@types/node": "^24.10.0",
+  // @kubernetes/client-node's declarations import isomorphic-ws, whose own import "ws" has no types without this:
+  // under skipLibCheck false (the project's setting) that is an error in node_modules.
+  "@types/ws": "^8.18.1",
   typescript: "~5.9.3",
   vitest: "^5.1.1",
   yaml: "^2.9.1",

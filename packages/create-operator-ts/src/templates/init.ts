@@ -49,6 +49,7 @@ export function initFiles(options: InitOptions): Map<string, string> {
         },
         devDependencies: {
           "@types/node": spec("@types/node", toolVersions["@types/node"]),
+          "@types/ws": spec("@types/ws", toolVersions["@types/ws"]),
           "create-operator-ts": spec("create-operator-ts", operatorTs),
           typescript: spec("typescript", toolVersions.typescript),
           vitest: spec("vitest", toolVersions.vitest),
