@@ -76,6 +76,7 @@ export function controllerTs(n: ApiNames): string {
   isNotFound,
   log,
   type Manager,
+  Patch,
   type rbac,
   type Request,
 } from "@operator-ts/runtime";
@@ -131,10 +132,9 @@ export class ${k}Reconciler {
       message: \`ConfigMap \${configMap.metadata?.name} holds spec.foo\`,
       observedGeneration: ${c}.metadata.generation,
     });
-    if (changed) {
-      ${c}.status = { ...${c}.status, conditions: list };
-      await this.client.status().update(${c});
-    }
+    // A merge patch carries no resourceVersion: a read from a cache that has not seen this controller's last status
+    // write yet does not turn into a 409 Conflict. The controller is the only writer of these conditions.
+    if (changed) await this.client.status().patch(${c}, Patch.merge({ status: { conditions: list } }));
   }
 }
 
