@@ -94,6 +94,10 @@ async function cachedTarballs(): Promise<string> {
       mkdirSync(staging);
       await buildAndPack(staging);
       renameSync(staging, ready);
+      // Earlier source states' tarballs are of no further use: one state's worth is kept.
+      for (const entry of readdirSync(root)) {
+        if (/^[0-9a-f]{16}$/.test(entry) && join(root, entry) !== ready) rmSync(join(root, entry), { recursive: true, force: true });
+      }
       return ready;
     } finally {
       rmSync(lock, { recursive: true, force: true });
