@@ -1,8 +1,8 @@
-import { ensureAssets } from "@operator-ts/runtime/envtest";
+import { prepareEnvtest } from "@operator-ts/runtime/envtest";
 
 // Build (or find) the Kubernetes binaries once, before any worker starts, so that parallel workers never race to
-// build them and a cold machine shows the build's progress in one place.
+// build them and a cold machine shows the build's progress in one place. A user's project does the same with
+// `globalSetup: ["@operator-ts/runtime/envtest/setup"]`.
 export default async function setup(): Promise<void> {
-  const assets = await ensureAssets({ withControllerManager: true });
-  process.stderr.write(`envtest: Kubernetes ${assets.kubernetesVersion} binaries ready\n`);
+  await prepareEnvtest({ controllerManager: true });
 }

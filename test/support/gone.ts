@@ -1,12 +1,2 @@
-import { isNotFound } from "@operator-ts/runtime";
-
-/** Whether a read found nothing: true on NotFound, false when the object is there; any other error is thrown. */
-export async function gone(read: Promise<unknown>): Promise<boolean> {
-  try {
-    await read;
-    return false;
-  } catch (err) {
-    if (isNotFound(err)) return true;
-    throw err;
-  }
-}
+// The test kit's own, shipped from @operator-ts/runtime/envtest; re-exported for the tests that import it from here.
+export { gone } from "@operator-ts/runtime/envtest";

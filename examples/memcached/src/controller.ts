@@ -6,6 +6,8 @@ import {
   Deployment,
   type EventRecorder,
   ignoreNotFound,
+  isAlreadyExists,
+  isConflict,
   isNotFound,
   log,
   type Manager,
@@ -31,6 +33,20 @@ export class MemcachedReconciler {
   }
 
   async reconcile(req: Request): Promise<Result | void> {
+    try {
+      return await this.reconcileOnce(req);
+    } catch (err) {
+      // The cache had not yet seen this controller's own last write (a status update, the Deployment it created): the
+      // next pass reads the newer object. Routine right after a create, so no error in the log.
+      if (isConflict(err)) {
+        log.fromContext().debug({ err: (err as Error).message }, "stale read from the cache; requeued");
+        return { requeue: true };
+      }
+      throw err;
+    }
+  }
+
+  private async reconcileOnce(req: Request): Promise<Result | void> {
     const logger = log.fromContext();
     let memcached: Memcached;
     try {
@@ -65,6 +81,8 @@ export class MemcachedReconciler {
       try {
         await this.client.create(desired);
       } catch (createErr) {
+        // Created by an earlier pass whose result the cache has yet to show.
+        if (isAlreadyExists(createErr)) return { requeue: true };
         await this.setCondition(memcached, AVAILABLE, "False", "Reconciling", `Failed to create Deployment: ${(createErr as Error).message}`);
         throw createErr;
       }

@@ -1,40 +1,26 @@
 // The memcached operator's entry point: `npm start -- --kubeconfig ~/.kube/config`.
-import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
-import { log, Manager, RestClient, setupSignalHandler } from "@operator-ts/runtime";
+import { log, Manager, parseStandardFlags, RestClient, setupSignalHandler } from "@operator-ts/runtime";
 import { CertRotator, getWebhookServer, serviceDNSNames } from "@operator-ts/runtime/webhook";
 import { setupMemcachedController } from "./controller.ts";
 import { WEBHOOK_CONFIGURATIONS, WEBHOOK_SERVICE } from "./manifests.ts";
 import { setupMemcachedWebhooks } from "./webhooks.ts";
 
-const { values } = parseArgs({
-  options: {
-    kubeconfig: { type: "string" },
-    context: { type: "string" },
-    "metrics-bind-address": { type: "string", default: ":8080" },
-    "health-probe-bind-address": { type: "string", default: ":8081" },
-    "leader-elect": { type: "boolean", default: false },
-    namespace: { type: "string" },
-    "webhook-port": { type: "string", default: "9443" },
-    // cert-manager (or anything else) mounts tls.crt and tls.key here; they are reloaded when they change.
-    "webhook-cert-dir": { type: "string" },
-    // Or the operator makes and rotates its own, kept in this Secret of the operator's namespace.
-    "webhook-cert-secret": { type: "string" },
+// The standard flags (--kubeconfig, --metrics-bind-address, --health-probe-bind-address, --leader-elect, --log-level,
+// ...; see --help), and this operator's own.
+const { managerOptions, values } = parseStandardFlags({
+  program: "memcached-operator",
+  flags: {
+    namespace: { type: "string", description: "watch only this namespace (and keep the Lease there)" },
+    "webhook-port": { type: "string", default: "9443", description: "port of the webhook server" },
+    "webhook-cert-dir": { type: "string", description: "folder where cert-manager (or anything else) mounts tls.crt and tls.key; reloaded when they change" },
+    "webhook-cert-secret": { type: "string", description: "or: the Secret (in the operator's namespace) where the operator keeps the certificates it makes and rotates" },
   },
 });
 
-const kubeconfig = new KubeConfig();
-if (values.kubeconfig) kubeconfig.loadFromFile(values.kubeconfig);
-else kubeconfig.loadFromDefault();
-if (values.context) kubeconfig.setCurrentContext(values.context);
-
 const mgr = await Manager.create({
-  kubeconfig,
-  metricsBindAddress: values["metrics-bind-address"],
-  healthProbeBindAddress: values["health-probe-bind-address"],
-  leaderElection: values["leader-elect"],
+  ...managerOptions,
   leaderElectionID: "86f835c3.example.com",
-  leaderElectionNamespace: values.namespace,
+  leaderElectionNamespace: managerOptions.leaderElectionNamespace ?? values.namespace,
   cluster: values.namespace ? { cache: { namespaces: [values.namespace] } } : undefined,
 });
 mgr.addHealthzCheck("ping", () => {});

@@ -1,14 +1,13 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type ApiError, Manager, Namespace } from "@operator-ts/runtime";
-import { startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
+import { eventually, startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
 import { FakeClientBuilder } from "@operator-ts/runtime/fake";
 import { getWebhookServer } from "@operator-ts/runtime/webhook";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Memcached } from "../src/api.ts";
 import { manifestsYaml } from "../src/manifests.ts";
 import { memcachedDefaulter, memcachedValidator, QUOTA_ANNOTATION, setupMemcachedWebhooks } from "../src/webhooks.ts";
-import { eventually } from "../../../test/support/eventually.ts";
 
 const crdDir = fileURLToPath(new URL("../config/crd", import.meta.url));
 const webhookDir = fileURLToPath(new URL("../config/webhook", import.meta.url));

@@ -1,20 +1,19 @@
 // secret-mirror: `npm start -- --reference-kubeconfig ref.yaml --mirror-kubeconfig mirror.yaml`, or one kubeconfig
 // with two contexts: `npm start -- --kubeconfig all.yaml --reference-context ref --mirror-context mirror`.
-import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
-import { setupSignalHandler } from "@operator-ts/runtime";
+import { parseStandardFlags, setupSignalHandler } from "@operator-ts/runtime";
 import { MultiClusterManager } from "@operator-ts/multicluster";
 import { setupSecretMirror } from "./mirror.ts";
 
-const { values } = parseArgs({
-  options: {
-    kubeconfig: { type: "string" },
-    "reference-kubeconfig": { type: "string" },
-    "mirror-kubeconfig": { type: "string" },
-    "reference-context": { type: "string" },
-    "mirror-context": { type: "string" },
-    "metrics-bind-address": { type: "string", default: ":8080" },
-    "health-probe-bind-address": { type: "string", default: ":8081" },
+// The standard flags (--kubeconfig and --context name the mirror cluster, where the manager runs; see --help), and
+// the reference cluster's.
+const { kubeconfig, managerOptions, values } = parseStandardFlags({
+  program: "secret-mirror",
+  flags: {
+    "mirror-kubeconfig": { type: "string", description: "kubeconfig of the mirror cluster; default --kubeconfig's" },
+    "mirror-context": { type: "string", description: "its context; default --context, else that kubeconfig's current-context" },
+    "reference-kubeconfig": { type: "string", description: "kubeconfig of the reference cluster; default --kubeconfig's" },
+    "reference-context": { type: "string", description: "its context; default that kubeconfig's current-context" },
   },
 });
 
@@ -27,14 +26,10 @@ function load(file: string | undefined, context: string | undefined): KubeConfig
 }
 
 const reference = load(values["reference-kubeconfig"] ?? values.kubeconfig, values["reference-context"]);
-const mirror = load(values["mirror-kubeconfig"] ?? values.kubeconfig, values["mirror-context"]);
+const mirror = values["mirror-kubeconfig"] || values["mirror-context"] ? load(values["mirror-kubeconfig"] ?? values.kubeconfig, values["mirror-context"] ?? values.context) : kubeconfig;
 
 // The manager lives in the mirror cluster (its lease, its Events); the reference cluster is added beside it.
-const mcm = await MultiClusterManager.create({
-  kubeconfig: mirror,
-  metricsBindAddress: values["metrics-bind-address"],
-  healthProbeBindAddress: values["health-probe-bind-address"],
-});
+const mcm = await MultiClusterManager.create({ ...managerOptions, kubeconfig: mirror });
 await mcm.addCluster("reference", reference);
 await setupSecretMirror(mcm, { reference: "reference", mirror: "" });
 await mcm.start(setupSignalHandler());

@@ -1,10 +1,8 @@
 import { type Client, Namespace, Secret } from "@operator-ts/runtime";
 import { MultiClusterManager } from "@operator-ts/multicluster";
-import { startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
+import { eventually, gone, startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIRROR_LABEL, MIRRORED_FROM, setupSecretMirror } from "../src/mirror.ts";
-import { eventually } from "../../../test/support/eventually.ts";
-import { gone } from "../../../test/support/gone.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
@@ -21,7 +19,7 @@ describe("examples/secret-mirror on two real clusters", () => {
   const copyGone = (name: string, namespace = "apps") => gone(mcm.manager.apiReader.get(Secret, { namespace, name }));
 
   beforeAll(async () => {
-    [referenceCluster, mirrorCluster] = (await startClusters(2, { names: ["reference", "mirror"] })) as [TestCluster, TestCluster];
+    [referenceCluster, mirrorCluster] = await startClusters(2, { names: ["reference", "mirror"] });
     mcm = await MultiClusterManager.create({ kubeconfig: mirrorCluster.kubeconfig });
     await mcm.addCluster("reference", referenceCluster.kubeconfig);
     await setupSecretMirror(mcm, { reference: "reference", mirror: "" });

@@ -10,6 +10,7 @@ import {
   type Source,
   source,
 } from "@operator-ts/runtime";
+import { HOME_CLUSTER_LABEL } from "./health/index.ts";
 import type { ClusterSourceSpec, MultiClusterManager } from "./manager.ts";
 import { ClusterStampedQueue } from "./queue.ts";
 import { allClusters, type ClusterFilter, type ClusterRequest, clusterRequestKey, homeCluster } from "./reconcile.ts";
@@ -108,7 +109,7 @@ export class MultiClusterBuilder {
       keyOf: clusterRequestKey,
       // One cluster's burst of events must not starve the others in the shared queue.
       fairnessKeyOf: (req) => req.cluster,
-      logValues: (req) => ({ cluster: req.cluster, namespace: req.namespace, name: req.name }),
+      logValues: (req) => ({ cluster: req.cluster || HOME_CLUSTER_LABEL, namespace: req.namespace, name: req.name }),
       logger: this.options.logger ?? this.mcm.manager.log,
     });
     await this.mcm.register(controller, this.specs);

@@ -1,5 +1,12 @@
 export { type ClusterHandlerFactory, forCluster, mcControllerManagedBy, MultiClusterBuilder, type MultiClusterBuilderOptions } from "./builder.ts";
-export { type ClusterHealthOptions, type ClusterState, type ClusterStatus, ClusterHealth, ClusterUnreachableError } from "./health/index.ts";
+export {
+  type ClusterHealthOptions,
+  type ClusterState,
+  type ClusterStatus,
+  ClusterHealth,
+  ClusterUnreachableError,
+  HOME_CLUSTER_LABEL,
+} from "./health/index.ts";
 export {
   type AddClusterOptions,
   type ClusterEvents,

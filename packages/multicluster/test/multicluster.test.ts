@@ -1,8 +1,9 @@
-import { ConfigMap, handler } from "@operator-ts/runtime";
+import { ConfigMap, handler, log, metrics } from "@operator-ts/runtime";
 import { startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allClusters, type ClusterRequest, ClusterUnreachableError, forCluster, mcControllerManagedBy, MultiClusterManager } from "../src/index.ts";
 import { eventually } from "../../../test/support/eventually.ts";
+import { recordLogs } from "../../../test/support/logs.ts";
 
 const cm = (name: string): ConfigMap => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" } });
 
@@ -45,6 +46,19 @@ describe("one manager, one queue, three real clusters", () => {
     await mcm.getCluster("east").client.create(cm("in-east"));
     await eventually(() => saw("", "in-home") && saw("east", "in-east"), "home and east events");
     expect(seen.some((r) => r.cluster === "east" && r.name === "in-home")).toBe(false);
+  });
+
+  it("names the home cluster in logs and metrics: home, not an empty string", async () => {
+    const logs = recordLogs("info");
+    await mcControllerManagedBy(mcm)
+      .named("home-namer")
+      .withOptions({ logger: logs.logger })
+      .watches(ConfigMap, forCluster(handler.enqueueRequestForObject<ConfigMap>()), { clusters: allClusters })
+      .complete(async (req) => void (req.name === "named-home" && log.fromContext().info("reconciled")));
+    await mcm.manager.client.create(cm("named-home"));
+    const line = await eventually(() => logs.lines.find((l) => l.includes('"msg":"reconciled"')), "the reconcile's log line");
+    expect(JSON.parse(line)).toMatchObject({ cluster: "home", name: "named-home" });
+    expect(await metrics.registry.getSingleMetricAsString("multicluster_cluster_reachable")).toMatch(/multicluster_cluster_reachable\{cluster="home"\} 1/);
   });
 
   it("engages the clusters already there when a controller is registered later", async () => {

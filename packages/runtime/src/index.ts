@@ -16,7 +16,13 @@ export type { Condition } from "./api/conditions.ts";
 export * as client from "./client/index.ts";
 export {
   ApiError,
+  type CallOptions,
   type Client,
+  type CreateOptions,
+  type DeleteAllOfOptions,
+  type DeleteOptions,
+  type FieldSelector,
+  type GetOptions,
   ignoreAlreadyExists,
   ignoreNotFound,
   isAlreadyExists,
@@ -27,15 +33,20 @@ export {
   isInvalid,
   isNoMatch,
   isNotFound,
+  type LabelSelector,
   type ListOptions,
   newClient,
   NoKindMatchError,
   Patch,
+  type PatchOptions,
+  type PatchType,
   type Reader,
   RestClient,
   RestTransport,
   type WriteGate,
   type StatusWriter,
+  type UpdateOptions,
+  type WriteOptions,
   type Writer,
 } from "./client/index.ts";
 export * as labels from "./labels/index.ts";
@@ -64,4 +75,6 @@ export { EventBroadcaster, type EventRecorder, type EventType } from "./recorder
 export * as metrics from "./metrics/index.ts";
 export * as healthz from "./healthz/index.ts";
 export * as log from "./log/index.ts";
+export { FlagError, type FlagConfig, type FlagsOptions, parseStandardFlags, type StandardFlags } from "./flags/index.ts";
 export type { Logger } from "./log/index.ts";
+export * as rbac from "./rbac/index.ts";

@@ -164,7 +164,9 @@ describe("Manager on real API servers", () => {
         const text = await (await fetch(`http://127.0.0.1:${metricsAt.port}/metrics`)).text();
         return /controller_runtime_reconcile_total\{controller="metrics-probe",result="success"\} [1-9]/.test(text) ? text : undefined;
       }, "a successful reconcile in /metrics");
-      for (const name of ["workqueue_adds_total", "workqueue_depth", "controller_runtime_active_workers", "rest_client_requests_total", "controller_runtime_reconcile_time_seconds"]) {
+      for (const name of ["workqueue_adds_total", "workqueue_depth", "controller_runtime_active_workers", "rest_client_requests_total", "controller_runtime_reconcile_time_seconds",
+        // Process metrics, on by default.
+        "process_cpu_user_seconds_total", "process_resident_memory_bytes", "nodejs_eventloop_lag_seconds"]) {
         expect(body).toContain(name);
       }
       const healthz = await fetch(`http://127.0.0.1:${probesAt.port}/healthz`);

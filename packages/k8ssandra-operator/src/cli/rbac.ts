@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { loadAllYaml } from "@kubernetes/client-node";
 import type { CheckLine, PermissionRequirement, PreflightResult } from "@operator-ts/multicluster";
 
@@ -38,9 +38,18 @@ export const DATA_PLANE_CRDS = ["cassandradatacenters.cassandra.datastax.com", "
 /** The CRDs the control plane must serve (cass-operator's is optional there: a control plane need not host datacenters). */
 export const CONTROL_PLANE_CRDS = ["k8ssandraclusters.k8ssandra.io", "clientconfigs.config.k8ssandra.io", "stargates.stargate.k8ssandra.io"];
 
+// This module runs from src/cli in a checkout and from a bundled chunk at the top of dist/ when installed: the
+// package's config/ is found from the nearest package.json, not at a fixed depth.
+function packageFile(path: string): URL {
+  for (let dir = new URL(".", import.meta.url); ; dir = new URL("..", dir)) {
+    if (existsSync(new URL("package.json", dir))) return new URL(path, dir);
+    if (new URL("..", dir).href === dir.href) throw new Error(`no package.json above ${import.meta.url}`);
+  }
+}
+
 /** The operator's ClusterRole for the control plane, as its install manifests grant it. */
 export function controlPlaneRules(): PolicyRule[] {
-  const file = new URL("../../config/rbac/control-plane/role.yaml", import.meta.url);
+  const file = packageFile("config/rbac/control-plane/role.yaml");
   const docs = loadAllYaml(readFileSync(file, "utf8")) as { kind?: string; rules?: PolicyRule[] }[];
   const role = docs.find((d) => d?.kind === "ClusterRole");
   if (!role?.rules) throw new Error(`no ClusterRole with rules in ${file.pathname}`);

@@ -31,12 +31,17 @@ const reachableGauge = new Gauge({
 
 type Listener = (status: ClusterStatus) => void;
 
+/** What logs and metrics call the home cluster, whose name in requests and in this API is "". */
+export const HOME_CLUSTER_LABEL = "home";
+
+const label = (name: string) => ({ cluster: name || HOME_CLUSTER_LABEL });
+
 /** The reason of an untilUnreachable() signal: the cluster stopped answering (or was removed). */
 export class ClusterUnreachableError extends Error {
   override readonly name = "ClusterUnreachableError";
   readonly cluster: string;
   constructor(cluster: string, why: string) {
-    super(`cluster ${cluster || "home"} is unreachable: ${why}`);
+    super(`cluster ${cluster || HOME_CLUSTER_LABEL} is unreachable: ${why}`);
     this.cluster = cluster;
   }
 }
@@ -71,7 +76,7 @@ export class ClusterHealth {
     const status: ClusterStatus = { name, state: "reachable", since: new Date(), probed: false };
     this.tracked.set(name, { status, stop });
     this.removed.delete(name);
-    reachableGauge.set({ cluster: name }, 1);
+    reachableGauge.set(label(name), 1);
     void this.probeLoop(name, transport, stop.signal);
   }
 
@@ -82,7 +87,7 @@ export class ClusterHealth {
     t.stop.abort();
     t.reachable?.abort(new ClusterUnreachableError(name, "it was removed"));
     this.tracked.delete(name);
-    reachableGauge.remove({ cluster: name });
+    reachableGauge.remove(label(name));
     if (markRemoved) {
       const status: ClusterStatus = { name, state: "removed", since: new Date(), probed: true };
       this.removed.set(name, status);
@@ -137,7 +142,7 @@ export class ClusterHealth {
       t.reachable?.abort(new ClusterUnreachableError(name, error ?? "a request failed"));
       t.reachable = undefined;
     }
-    reachableGauge.set({ cluster: name }, ok ? 1 : 0);
+    reachableGauge.set(label(name), ok ? 1 : 0);
     this.emit(t.status);
   }
 
@@ -148,7 +153,7 @@ export class ClusterHealth {
   readyzCheck(): () => string {
     return () =>
       this.all()
-        .map((s) => (s.state === "unreachable" ? `${s.name || "home"} unreachable since ${s.since.toISOString()}` : `${s.name || "home"} ${s.state}`))
+        .map((s) => (s.state === "unreachable" ? `${s.name || HOME_CLUSTER_LABEL} unreachable since ${s.since.toISOString()}` : `${s.name || HOME_CLUSTER_LABEL} ${s.state}`))
         .join(", ");
   }
 

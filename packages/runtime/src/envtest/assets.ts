@@ -166,7 +166,34 @@ const KUBERNETES_COMMANDS: Record<string, string> = {
   "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
 };
 
+/** The Go release the builds need: Kubernetes 1.37's modules declare go 1.26. */
+const MINIMUM_GO = [1, 26] as const;
+
+/**
+ * Fails, before any build starts, with what to do when Go is missing or too old: the build cannot work without it,
+ * and `spawn go ENOENT` tells a test author nothing.
+ */
+async function requireGo(missing: string): Promise<void> {
+  const advice =
+    `Either install Go >= ${MINIMUM_GO.join(".")} (https://go.dev/dl/) and run \`npx operator-ts-envtest setup\` once (it builds ` +
+    "kube-apiserver, etcd and kube-controller-manager in several minutes, then keeps them in the cache), or set " +
+    "KUBEBUILDER_ASSETS to a folder that holds those binaries, such as the one `setup-envtest use -p path` prints.";
+  let out: string;
+  try {
+    out = (await run("go", ["version"], { cwd: process.cwd(), env: goEnv() })).stdout;
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "Go is not on PATH" : `\`go version\` failed: ${(err as Error).message.split("\n")[0]}`;
+    throw new Error(`envtest: ${missing} found neither in KUBEBUILDER_ASSETS nor in the cache, and ${why}. ${advice}`);
+  }
+  const m = /go(\d+)\.(\d+)/.exec(out);
+  const [major, minor] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (major < MINIMUM_GO[0] || (major === MINIMUM_GO[0] && minor < MINIMUM_GO[1])) {
+    throw new Error(`envtest: ${missing} not found, and building it needs Go >= ${MINIMUM_GO.join(".")}, but this machine has ${out.trim()}. ${advice}`);
+  }
+}
+
 async function buildKubernetes(outDir: string, version: string, binaries: string[], log: (l: string) => void) {
+  await requireGo(binaries.join(" and "));
   const work = join(outDir, "module");
   await mkdir(work, { recursive: true });
   log(`envtest: building Kubernetes v${version} (${binaries.join(", ")}) from its Go modules; this happens once per version and takes several minutes`);
@@ -189,6 +216,7 @@ async function buildKubernetes(outDir: string, version: string, binaries: string
 }
 
 async function buildEtcd(outDir: string, version: string, log: (l: string) => void) {
+  await requireGo("etcd");
   const work = join(outDir, "module");
   await mkdir(work, { recursive: true });
   log(`envtest: building etcd v${version} from its Go modules; this happens once per version`);

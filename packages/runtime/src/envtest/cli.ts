@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // operator-ts-envtest: builds or finds the test binaries (like setup-envtest), and starts local clusters by hand.
-import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { cacheRoot, ensureAssets, startClusters, stopClusters } from "./index.ts";
+import { prepareEnvtest, startClusters, stopClusters } from "./index.ts";
 
 const usage = `usage:
   operator-ts-envtest setup [--controller-manager]      build (once) and print the folder for KUBEBUILDER_ASSETS
@@ -28,20 +28,7 @@ async function main() {
     return;
   }
   if (command === "setup") {
-    const assets = await ensureAssets({ withControllerManager: values["controller-manager"] });
-    // One folder with every binary, as setup-envtest prints it, so that KUBEBUILDER_ASSETS=$(... setup) works.
-    const dir = join(cacheRoot(), "envtest", `assets-${assets.kubernetesVersion}`);
-    await mkdir(dir, { recursive: true });
-    const links: [string, string | undefined][] = [
-      ["kube-apiserver", assets.kubeApiserver],
-      ["etcd", assets.etcd],
-      ["kube-controller-manager", assets.kubeControllerManager],
-    ];
-    for (const [name, target] of links) {
-      if (!target || target === join(dir, name)) continue;
-      await rm(join(dir, name), { force: true });
-      await symlink(target, join(dir, name));
-    }
+    const { dir } = await prepareEnvtest({ controllerManager: values["controller-manager"] });
     console.log(dir);
     return;
   }

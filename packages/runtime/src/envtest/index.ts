@@ -15,6 +15,9 @@ export { claimPort, type PortClaim } from "./ports.ts";
 export { ManagedProcess, type ManagedProcessOptions } from "./process.ts";
 export { Reaper, reaper } from "./reaper.ts";
 export { serviceAccountKubeConfig, type ServiceAccountKubeConfigOptions } from "./serviceaccount.ts";
+export { eventually, gone, waitFor, type WaitOptions } from "./wait.ts";
+export { type ConditionExpectation, expectCondition, hasCondition, waitForCondition, type WithConditions } from "./conditions.ts";
+export { assetsFolder, prepareEnvtest, type PrepareOptions } from "./setup.ts";
 
 export interface StartClustersOptions extends Omit<TestClusterOptions, "name"> {
   /** Names (and kubeconfig context names) of the clusters; defaults to cluster-1..cluster-n. */
@@ -22,11 +25,18 @@ export interface StartClustersOptions extends Omit<TestClusterOptions, "name"> {
   assets?: AssetOptions;
 }
 
+/** n clusters: a tuple when n is a literal, so `const [a, b] = await startClusters(2)` holds two under noUncheckedIndexedAccess. */
+export type Clusters<N extends number, Acc extends TestCluster[] = []> = number extends N
+  ? TestCluster[]
+  : Acc["length"] extends N
+    ? Acc
+    : Clusters<N, [...Acc, TestCluster]>;
+
 /**
  * Starts n isolated clusters in parallel. If any fails to start, the ones that did are stopped before the error is
  * thrown, so a failed start leaves nothing running.
  */
-export async function startClusters(n: number, options: StartClustersOptions = {}): Promise<TestCluster[]> {
+export async function startClusters<N extends number>(n: N, options: StartClustersOptions = {}): Promise<Clusters<N>> {
   const names = options.names ?? Array.from({ length: n }, (_, i) => `cluster-${i + 1}`);
   if (names.length !== n) throw new Error(`startClusters(${n}) was given ${names.length} names`);
   const assets = await ensureAssets({ ...options.assets, withControllerManager: options.controllerManager });
@@ -37,7 +47,7 @@ export async function startClusters(n: number, options: StartClustersOptions = {
     await Promise.all(started.map((c) => c.stop()));
     throw failed.reason;
   }
-  return started;
+  return started as Clusters<N>;
 }
 
 /** The single-cluster shorthand. */

@@ -1,19 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { type Logger, pino } from "pino";
+import type { Logger } from "pino";
+import { newLogger } from "./logger.ts";
 
 export type { Logger } from "pino";
+export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LoggerOptions, type LogLevel, newLogger } from "./logger.ts";
+export { formatPretty, prettyDestination } from "./pretty.ts";
 
-let root: Logger = pino({
-  name: "operator-ts",
-  level: process.env.LOG_LEVEL ?? "info",
-  // Values under these keys are replaced wherever they appear in a log line's fields.
-  redact: {
-    paths: ["token", "password", "kubeconfig", "*.token", "*.password", "*.kubeconfig", "data", "*.data", "stringData", "*.stringData"],
-    censor: "[redacted]",
-  },
-});
+let root: Logger = newLogger();
 
-/** Replaces the root logger (for example with a pretty or silent one); child loggers made later use it. */
 export function setLogger(logger: Logger): void {
   root = logger;
 }

@@ -1,0 +1,35 @@
+import { type Level, type Logger, pino } from "pino";
+import { prettyDestination } from "./pretty.ts";
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export interface LoggerOptions {
+  /** Default $LOG_LEVEL, else info. */
+  level?: LogLevel | Level;
+  /** json (one object a line, for log collectors) or pretty (for a person at a terminal); default $LOG_FORMAT, else json. */
+  format?: LogFormat;
+}
+
+function checked<T extends string>(what: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${what} is "${value}"; it must be one of ${allowed.join(", ")}`);
+  return value as T;
+}
+
+/** The runtime's logger as setLogger() takes it: pino, with secrets redacted wherever they appear in a line's fields. */
+export function newLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? checked("LOG_LEVEL", process.env.LOG_LEVEL || "info", LOG_LEVELS);
+  const format = options.format ?? checked("LOG_FORMAT", process.env.LOG_FORMAT || "json", LOG_FORMATS);
+  const config = {
+    name: "operator-ts",
+    level,
+    // Values under these keys are replaced wherever they appear in a log line's fields.
+    redact: {
+      paths: ["token", "password", "kubeconfig", "*.token", "*.password", "*.kubeconfig", "data", "*.data", "stringData", "*.stringData"],
+      censor: "[redacted]",
+    },
+  };
+  return format === "pretty" ? pino(config, prettyDestination()) : pino(config);
+}
