@@ -2,7 +2,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { ApiError, client, log, RestTransport, setupSignalHandler } from "@operator-ts/runtime";
 import { createOperator } from "../operator.ts";
 
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export const LOG_LEVELS = log.LOG_LEVELS;
 
 export interface RunOptions {
   kubeconfig: KubeConfig;
