@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     // Workspace packages resolve to their TypeScript sources, so tests never run against a stale build.
     alias: [
+      { find: /^@operator-ts\/runtime\/envtest\/setup$/, replacement: `${packages}runtime/src/envtest/setup.ts` },
       { find: /^@operator-ts\/runtime\/(.+)$/, replacement: `${packages}runtime/src/$1/index.ts` },
       { find: /^@operator-ts\/([\w-]+)$/, replacement: `${packages}$1/src/index.ts` },
     ],

@@ -41,7 +41,7 @@ function distImports(dist: string): Set<string> {
 
 /** Every import from @operator-ts/* in the docs' code, made type-only: each name must be exported by the dist. */
 function docsImports(): string[] {
-  const docs = [join(repoRoot, "README.md"), ...filesUnder(join(repoRoot, "docs")), ...Object.values(publishedPackages).map((dir) => join(repoRoot, dir, "README.md"))];
+  const docs = [join(repoRoot, "README.md"), ...filesUnder(join(repoRoot, "docs")).filter((f) => !f.includes("/research/")), ...Object.values(publishedPackages).map((dir) => join(repoRoot, dir, "README.md"))];
   const lines = new Set<string>();
   for (const file of docs.filter((f) => f.endsWith(".md"))) {
     for (const m of readFileSync(file, "utf8").matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+"(@operator-ts\/[^"]+)"/g)) {

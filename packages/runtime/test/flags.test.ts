@@ -81,8 +81,10 @@ describe("parseStandardFlags", () => {
 
 describe("pretty log lines", () => {
   it("puts time, level and message first, then the fields, without pid and hostname", () => {
-    const line = JSON.stringify({ level: 30, time: Date.UTC(2026, 0, 1, 12, 4, 5, 123), pid: 1, hostname: "h", name: "operator-ts", controller: "memcached", name2: "a b", msg: "reconciled" });
-    expect(formatPretty(line)).toBe('12:04:05.123 INFO  reconciled controller=memcached name2="a b"\n');
+    const line = JSON.stringify({ level: 30, time: Date.UTC(2026, 0, 1, 12, 4, 5, 123), pid: 1, hostname: "h", name: "operator-ts", controller: "memcached", note: "a b", msg: "reconciled" });
+    expect(formatPretty(line)).toBe('12:04:05.123 INFO  reconciled controller=memcached note="a b"\n');
+    // A child logger's name (the object reconciled) replaces the logger's own in the JSON line.
+    expect(formatPretty('{"level":30,"time":0,"name":"operator-ts","controller":"memcached","name":"cache","msg":"done"}')).toBe("00:00:00.000 INFO  done name=cache controller=memcached\n");
   });
 
   it("shows an error's message in the line and its stack below at error level", () => {

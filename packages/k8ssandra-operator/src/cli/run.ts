@@ -3,7 +3,7 @@ import { ApiError, client, log, RestTransport, setupSignalHandler } from "@opera
 import { createOperator } from "../operator.ts";
 import type { K8ssandraWebhookOptions } from "../webhook/index.ts";
 
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export const LOG_LEVELS = log.LOG_LEVELS;
 
 export interface RunOptions {
   kubeconfig: KubeConfig;
