@@ -67,10 +67,19 @@ chmod 1777 "$runtime/tmp"
 cp "$node_dir/bin/node" "$runtime/usr/local/bin/node"
 mkdir -p "$runtime/usr/local/share/doc/node" && cp "$node_dir/LICENSE" "$runtime/usr/local/share/doc/node/LICENSE"
 # Each library at the path the dynamic loader looks in, its symlinks resolved (the image needs the file, not the link).
+# dpkg knows a file by the path its package lists: the link, the file it points to, or (merged /usr) without /usr.
+debian_package() {
+  local real path
+  real=$(readlink -f "$1")
+  for path in "$1" "$real" "${real#/usr}"; do
+    dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1 && return 0
+  done
+  echo "not from a Debian package"
+}
 for lib in $(ldd "$node_dir/bin/node" | grep -o '/[^ ]*'); do
   mkdir -p "$runtime$(dirname "$lib")"
   cp -L "$lib" "$runtime$lib"
-  echo "build-image:   $lib ($(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | cut -d: -f1 || echo "not from a Debian package"))" >&2
+  echo "build-image:   $lib ($(debian_package "$lib"))" >&2
 done
 # The manifests run as uid 1000 (runAsNonRoot); a passwd entry gives it a name and a home for Node's os.userInfo().
 printf 'root:x:0:0:root:/root:/sbin/nologin\noperator:x:1000:1000:k8ssandra-operator:/app:/sbin/nologin\n' > "$runtime/etc/passwd"

@@ -4,12 +4,12 @@
 // Not a benchmark suite (that is `npm run bench`): a quick before/after check for changes to how the operator loads.
 //
 //   scripts/with-node node --conditions=operator-ts-source packages/k8ssandra-operator/scripts/measure-start.ts \
-//     [--runs 3] [--clusters 5] [--node-arg --enable-source-maps] label=path/to/main.js ...
+//     [--runs 3] [--clusters 5] "label=[node flags...] path/to/main.js" ...
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
-import { type Condition, RestClient } from "@operator-ts/runtime";
+import { type Condition, log, RestClient } from "@operator-ts/runtime";
 import { startCluster } from "@operator-ts/runtime/envtest";
 import { K8ssandraCluster } from "../src/api/index.ts";
 import { CASS_OPERATOR_CRDS, OPERATOR_CRDS } from "../src/dev/environment.ts";
@@ -20,17 +20,17 @@ const { values, positionals } = parseArgs({
   options: {
     runs: { type: "string", default: "3" },
     clusters: { type: "string", default: "5" },
-    "node-arg": { type: "string", multiple: true, default: ["--enable-source-maps"] },
   },
 });
 const runs = Number(values.runs);
 const clusters = Number(values.clusters);
 const entries = positionals.map((p) => {
   const at = p.indexOf("=");
-  if (at <= 0) throw new Error(`expected label=path/to/main.js, not ${p}`);
-  return { label: p.slice(0, at), main: p.slice(at + 1) };
+  if (at <= 0) throw new Error(`expected "label=[node flags...] path/to/main.js", not ${p}`);
+  const words = p.slice(at + 1).trim().split(/\s+/);
+  return { label: p.slice(0, at), main: words.at(-1)!, nodeArgs: words.slice(0, -1) };
 });
-if (entries.length === 0) throw new Error("name at least one label=path/to/main.js");
+if (entries.length === 0) throw new Error('name at least one "label=[node flags...] path/to/main.js"');
 
 const rssMiB = (pid: number, field = "VmRSS") => {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(field + ":"));
@@ -72,7 +72,7 @@ async function once(entry: (typeof entries)[number], load: boolean) {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [...values["node-arg"]!, entry.main, "run", "--kubeconfig", cluster.kubeconfigPath, "--metrics-bind-address", "0", "--health-probe-bind-address", `127.0.0.1:${port}`, "--log-level", "info"],
+    [...entry.nodeArgs, entry.main, "run", "--kubeconfig", cluster.kubeconfigPath, "--metrics-bind-address", "0", "--health-probe-bind-address", `127.0.0.1:${port}`, "--log-level", "info"],
     { env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", K8SSANDRA_CONTROL_PLANE: "true" }, stdio: ["ignore", "pipe", "inherit"] },
   );
   let workers = 0;
@@ -133,6 +133,8 @@ async function once(entry: (typeof entries)[number], load: boolean) {
   }
 }
 
+// The stand-in shares this process's logger; only the operators' output is of interest.
+log.getLogger().level = "warn";
 const simulator = await startSimulator(cluster.kubeconfigYaml);
 try {
   for (let run = 0; run < runs; run++) {
