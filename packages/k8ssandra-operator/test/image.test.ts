@@ -31,8 +31,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs bash to its end; with `progress`, the stderr lines that start with it are shown as they come. */
-function run(args: string[], progress?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs bash to its end; with `progress`, the stderr lines it matches are shown as they come. */
+function run(args: string[], progress?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("bash", args, { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -40,7 +40,7 @@ function run(args: string[], progress?: string): Promise<{ code: number | null; 
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
-      for (const line of d.toString().split("\n")) if (progress && line.startsWith(progress)) process.stderr.write(`${line}\n`);
+      for (const line of d.toString().split("\n")) if (progress?.test(line)) process.stderr.write(`${line}\n`);
     });
     child.once("error", reject);
     child.once("exit", (code) => resolve({ code, stdout, stderr }));
@@ -60,7 +60,7 @@ function freePort(): Promise<number> {
 
 describe("the operator image (scripts/build-image.sh, run with scripts/run-image.sh)", () => {
   beforeAll(async () => {
-    const build = await run([join(SCRIPTS, "build-image.sh"), "--tag", TAG], "build-image:");
+    const build = await run([join(SCRIPTS, "build-image.sh"), "--tag", TAG], /^(build-image|production-build|image-tools):/);
     if (build.code !== 0) throw new Error(`build-image.sh failed (exit ${build.code}):\n${build.stderr.slice(-4000)}`);
     expect(build.stdout.trim()).toBe(TAG);
   }, 900_000);
