@@ -4,7 +4,7 @@
 // Not a benchmark suite (that is `npm run bench`): a quick before/after check for changes to how the operator loads.
 //
 //   scripts/with-node node --conditions=operator-ts-source packages/k8ssandra-operator/scripts/measure-start.ts \
-//     [--runs 3] [--clusters 5] "label=[node flags...] path/to/main.js" ...
+//     [--runs 3] [--clusters 5] [--load-every-run] "label=[node flags...] path/to/main.js" ...
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -20,6 +20,8 @@ const { values, positionals } = parseArgs({
   options: {
     runs: { type: "string", default: "3" },
     clusters: { type: "string", default: "5" },
+    // RSS with clusters on every run, not only the last (slower; the figures then have a median too).
+    "load-every-run": { type: "boolean", default: false },
   },
 });
 const runs = Number(values.runs);
@@ -63,7 +65,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
 process.stderr.write("measure-start: starting a test cluster\n");
 const cluster = await startCluster({ name: "measure", crds: [OPERATOR_CRDS, CASS_OPERATOR_CRDS] });
 const admin = await RestClient.fromKubeConfig(cluster.kubeconfig);
-const results = new Map<string, { synced: number[]; idle: number[]; loaded?: number; peak?: number }>();
+const results = new Map<string, { synced: number[]; idle: number[]; loaded: number[]; peak: number[] }>();
 let controllers = 0;
 
 /** One operator process: spawn -> synced, idle RSS; with `load`, also RSS once `clusters` K8ssandraClusters are Ready. */
@@ -95,7 +97,7 @@ async function once(entry: (typeof entries)[number], load: boolean) {
     } else await until("synced", () => workers >= controllers || undefined);
     const synced = lastWorkers - started;
     await sleep(5000);
-    const r = results.get(entry.label) ?? { synced: [], idle: [] };
+    const r = results.get(entry.label) ?? { synced: [], idle: [], loaded: [], peak: [] };
     r.synced.push(synced);
     r.idle.push(rssMiB(child.pid!));
     results.set(entry.label, r);
@@ -121,12 +123,12 @@ async function once(entry: (typeof entries)[number], load: boolean) {
         return ready.length === clusters || undefined;
       });
       await sleep(5000);
-      r.loaded = rssMiB(child.pid!);
-      r.peak = rssMiB(child.pid!, "VmHWM");
+      r.loaded.push(rssMiB(child.pid!));
+      r.peak.push(rssMiB(child.pid!, "VmHWM"));
       await admin.deleteAllOf(K8ssandraCluster, { namespace: "default" });
       await until("K8ssandraClusters gone", async () => (await admin.list(K8ssandraCluster, { namespace: "default" })).items.length === 0 || undefined);
     }
-    process.stderr.write(`measure-start: ${entry.label}: synced after ${synced.toFixed(0)} ms, idle ${r.idle.at(-1)!.toFixed(1)} MiB${load ? `, ${clusters} clusters ${r.loaded!.toFixed(1)} MiB (peak ${r.peak!.toFixed(1)})` : ""}\n`);
+    process.stderr.write(`measure-start: ${entry.label}: synced after ${synced.toFixed(0)} ms, idle ${r.idle.at(-1)!.toFixed(1)} MiB${load ? `, ${clusters} clusters ${r.loaded.at(-1)!.toFixed(1)} MiB (peak ${r.peak.at(-1)!.toFixed(1)})` : ""}\n`);
   } finally {
     child.kill("SIGTERM");
     await exited;
@@ -139,7 +141,7 @@ const simulator = await startSimulator(cluster.kubeconfigYaml);
 try {
   for (let run = 0; run < runs; run++) {
     const order = run % 2 === 0 ? entries : [...entries].reverse();
-    for (const entry of order) await once(entry, run === runs - 1 && clusters > 0);
+    for (const entry of order) await once(entry, clusters > 0 && (values["load-every-run"] || run === runs - 1));
   }
 } finally {
   await simulator.stop();
@@ -149,5 +151,5 @@ try {
 console.log(`| entry | spawn -> synced (median of ${runs}, ms) | idle RSS (MiB) | RSS with ${clusters} clusters Ready (MiB) | peak RSS (MiB) |`);
 console.log("| --- | --- | --- | --- | --- |");
 for (const [label, r] of results) {
-  console.log(`| ${label} | ${median(r.synced).toFixed(0)} (${r.synced.map((s) => s.toFixed(0)).join(", ")}) | ${median(r.idle).toFixed(1)} | ${r.loaded?.toFixed(1) ?? "-"} | ${r.peak?.toFixed(1) ?? "-"} |`);
+  console.log(`| ${label} | ${median(r.synced).toFixed(0)} (${r.synced.map((s) => s.toFixed(0)).join(", ")}) | ${median(r.idle).toFixed(1)} | ${r.loaded.length ? median(r.loaded).toFixed(1) : "-"} | ${r.peak.length ? median(r.peak).toFixed(1) : "-"} |`);
 }
