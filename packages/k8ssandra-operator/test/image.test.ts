@@ -1,18 +1,20 @@
 // The operator's image as it ships: scripts/build-image.sh builds it with buildah from scratch (production-build.sh's
 // bundle on Node from the npm registry, the Containerfile in ../Dockerfile), scripts/run-image.sh runs it with runc
-// against a test-kit cluster on loopback, and it reconciles a K8ssandraCluster to Ready while the instant cass-operator
-// stand-in runs in this process against the data plane (here the same cluster). build-image.sh installs buildah, runc
+// against test-kit clusters on loopback (a control plane, and a data plane registered with a ClientConfig), and it
+// reconciles a K8ssandraCluster to Ready while the instant cass-operator stand-in runs in this process against the
+// data plane. build-image.sh installs buildah, runc
 // and umoci with apt-get when they are missing (CI runs as root on Debian), so this test never skips; the Node
 // package is cached in ~/.cache/operator-ts and unchanged layers in buildah's storage.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { type Condition, RestClient, Secret } from "@operator-ts/runtime";
-import { startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
+import { type Condition, type Namespace, RestClient, Secret } from "@operator-ts/runtime";
+import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CassandraDatacenter, K8ssandraCluster } from "../src/api/index.ts";
-import { OPERATOR_CRDS } from "../src/dev/environment.ts";
+import { OPERATOR_CRDS, OPERATOR_NAMESPACE as NS } from "../src/dev/environment.ts";
+import { registerDataPlane } from "../src/dev/register.ts";
 import { type RunningSimulator, startSimulator } from "../src/simulator/index.ts";
 import { cassOperatorCRDs, repoRoot } from "../../../test/support/paths.ts";
 import { eventually } from "../../../test/support/eventually.ts";
@@ -100,32 +102,41 @@ describe("the operator image (scripts/build-image.sh, run with scripts/run-image
     }
   });
 
-  describe("run with runc against a test-kit cluster", () => {
-    let cluster: TestCluster;
-    let client: RestClient;
+  describe("run with runc against test-kit clusters: a control plane and a data plane", () => {
+    let controlPlane: TestCluster;
+    let dataPlane: TestCluster;
+    let admin: RestClient;
+    let east: RestClient;
     let simulator: RunningSimulator;
     let child: ChildProcess | undefined;
 
     beforeAll(async () => {
-      cluster = await startCluster({ name: "image", crds: [OPERATOR_CRDS, cassOperatorCRDs()] });
-      client = await RestClient.fromKubeConfig(cluster.kubeconfig);
-      simulator = await startSimulator(cluster.kubeconfigYaml);
+      [controlPlane, dataPlane] = (await startClusters(2, { names: ["control-plane", "east"] })) as [TestCluster, TestCluster];
+      await controlPlane.installCRDs([OPERATOR_CRDS]);
+      await dataPlane.installCRDs([OPERATOR_CRDS, cassOperatorCRDs()]);
+      admin = await RestClient.fromKubeConfig(controlPlane.kubeconfig);
+      east = await RestClient.fromKubeConfig(dataPlane.kubeconfig);
+      for (const c of [admin, east]) await c.create<Namespace>({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+      // As an administrator registers a data plane: a service account there, its kubeconfig in a Secret, a ClientConfig.
+      await registerDataPlane(controlPlane, dataPlane, NS);
+      simulator = await startSimulator(dataPlane.kubeconfigYaml);
     });
 
     afterAll(async () => {
       if (child?.exitCode === null) child.kill("SIGTERM");
       await simulator?.stop();
-      await client?.close();
-      await cluster?.stop();
+      await admin?.close();
+      await east?.close();
+      await stopClusters([controlPlane, dataPlane].filter(Boolean));
     });
 
-    it("becomes ready, reconciles a K8ssandraCluster to Ready, serves metrics, and stops on SIGTERM", async () => {
+    it("becomes ready, reconciles a K8ssandraCluster in the data plane to Ready, serves metrics, and stops on SIGTERM", async () => {
       const [probes, metrics] = [await freePort(), await freePort()];
       child = spawn(
         "bash",
         [
-          join(SCRIPTS, "run-image.sh"), "--kubeconfig", cluster.kubeconfigPath, "--image", TAG, "--env", "K8SSANDRA_CONTROL_PLANE=true", "--",
-          "--metrics-bind-address", `127.0.0.1:${metrics}`, "--health-probe-bind-address", `127.0.0.1:${probes}`, "--log-level", "info",
+          join(SCRIPTS, "run-image.sh"), "--kubeconfig", controlPlane.kubeconfigPath, "--image", TAG, "--env", "K8SSANDRA_CONTROL_PLANE=true", "--",
+          "--clientconfig-namespace", NS, "--metrics-bind-address", `127.0.0.1:${metrics}`, "--health-probe-bind-address", `127.0.0.1:${probes}`, "--log-level", "info",
         ],
         { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] },
       );
@@ -139,26 +150,29 @@ describe("the operator image (scripts/build-image.sh, run with scripts/run-image
 
       await eventually(async () => (await fetch(`http://127.0.0.1:${probes}/readyz`)).status === 200, "the operator's readyz", 90_000).catch(withOutput);
       const idle = await containerRss(output);
-      await client.create<K8ssandraCluster>({
+      // The ClientConfig names east: the operator connects to it from inside the container.
+      await eventually(() => /"cluster":"east".*"msg":"cluster added"/.test(output), "the data plane east added", 90_000).catch(withOutput);
+      await admin.create<K8ssandraCluster>({
         apiVersion: K8ssandraCluster.apiVersion,
         kind: K8ssandraCluster.kind,
-        metadata: { name: "image", namespace: "default" },
+        metadata: { name: "image", namespace: NS },
         spec: {
           cassandra: {
             serverVersion: "4.1.5",
             storageConfig: { cassandraDataVolumeClaimSpec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
-            datacenters: [{ metadata: { name: "dc1" }, size: 3 }],
+            datacenters: [{ metadata: { name: "dc1" }, k8sContext: "east", size: 3 }],
           },
         },
       });
       const ready = await eventually(async () => {
-        const k8c = await client.get(K8ssandraCluster, { namespace: "default", name: "image" });
+        const k8c = await admin.get(K8ssandraCluster, { namespace: NS, name: "image" });
         return (k8c.status?.conditions as Condition[] | undefined)?.some((c) => c.type === "Ready" && c.status === "True") ? k8c : undefined;
       }, "the K8ssandraCluster Ready", 90_000).catch(withOutput);
       expect(ready.status?.readyDatacenters).toBe("1/1");
-      const dc = await client.get(CassandraDatacenter, { namespace: "default", name: "dc1" });
+      expect(ready.status?.datacenters?.dc1?.contextName).toBe("east");
+      const dc = await east.get(CassandraDatacenter, { namespace: NS, name: "dc1" });
       expect(dc.spec).toMatchObject({ clusterName: "image", serverVersion: "4.1.5", size: 3, superuserSecretName: "image-superuser" });
-      expect(Object.keys((await client.get(Secret, { namespace: "default", name: "image-superuser" })).data ?? {}).sort()).toEqual(["password", "username"]);
+      expect(Object.keys((await east.get(Secret, { namespace: NS, name: "image-superuser" })).data ?? {}).sort()).toEqual(["password", "username"]);
       expect(await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text()).toMatch(/^controller_runtime_reconcile_total\{controller="k8ssandracluster"/m);
       // For the record (the manifests' memory figures come from docs/benchmarks.md), not asserted.
       process.stderr.write(`image: the operator's RSS in the container: ${idle} MiB when ready, ${await containerRss(output)} MiB with a K8ssandraCluster Ready\n`);
