@@ -2,9 +2,9 @@
 // bundle on Node from the npm registry, the Containerfile in ../Dockerfile), scripts/run-image.sh runs it with runc
 // against test-kit clusters on loopback (a control plane, and a data plane registered with a ClientConfig), and it
 // reconciles a K8ssandraCluster to Ready while the instant cass-operator stand-in runs in this process against the
-// data plane. build-image.sh installs buildah, runc
-// and umoci with apt-get when they are missing (CI runs as root on Debian), so this test never skips; the Node
-// package is cached in ~/.cache/operator-ts and unchanged layers in buildah's storage.
+// data plane. The scripts install what they use (buildah; runc and umoci) with apt-get when it is missing (CI runs as
+// root on Debian), so this test never skips; the Node package is cached in ~/.cache/operator-ts and unchanged layers
+// in buildah's storage.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { createServer } from "node:net";
