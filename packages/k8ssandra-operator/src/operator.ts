@@ -2,7 +2,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { MultiClusterManager, ObjectClusterProvider } from "@operator-ts/multicluster";
 import { isNoMatch, type Logger } from "@operator-ts/runtime";
 import { CassandraDatacenter, ClientConfig, clientConfigContextName, KUBECONFIG_SECRET_KEY } from "./api/index.ts";
-import { setupK8ssandraClusterController } from "./controllers/k8ssandracluster/index.ts";
+import { type CqlOptions, setupK8ssandraClusterController } from "./controllers/k8ssandracluster/index.ts";
 import { setupStargateController } from "./controllers/stargate.ts";
 
 export interface OperatorOptions {
@@ -18,6 +18,11 @@ export interface OperatorOptions {
   /** Health probe period of remote clusters; default 5 s. */
   clusterProbeIntervalMs?: number;
   logger?: Logger;
+  /**
+   * Control plane: talk CQL to the datacenters (replication, rebuilds, removal checks). Default false, for embedders
+   * whose datacenters run no Cassandra (the instant simulator); `k8ssandra-operator run` turns it on.
+   */
+  cql?: boolean | CqlOptions;
 }
 
 export const LEADER_ELECTION_ID = "dcabfd9d.k8ssandra.io";
@@ -75,7 +80,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
         reportStatus: true,
       });
     await mcm.manager.add(clientConfigs);
-    await setupK8ssandraClusterController(mcm, { clientConfigs });
+    await setupK8ssandraClusterController(mcm, { clientConfigs, cql: options.cql ?? false });
   }
   return { mcm, start: (signal) => mcm.start(signal) };
 }

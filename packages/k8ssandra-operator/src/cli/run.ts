@@ -17,6 +17,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** How long the API server may take to answer at startup; default 10 s. */
   connectTimeoutMs?: number;
+  /** CQL to the datacenters (replication, rebuilds, removal checks); default true, as a production install needs. */
+  cql?: boolean;
 }
 
 /** A failure with a message meant for a person: the CLI prints it as is, on one line, without a stack. */
@@ -58,6 +60,7 @@ export async function runOperator(options: RunOptions): Promise<void> {
     healthProbeBindAddress: options.healthProbeBindAddress,
     leaderElection: options.leaderElection,
     leaderElectionNamespace: options.leaderElectionNamespace,
+    cql: options.cql ?? true,
   });
   await operator.start(options.signal ?? setupSignalHandler());
   logger.info("k8ssandra-operator stopped");
