@@ -244,6 +244,8 @@ export class K8ssandraClusterReconciler {
     // Errors that may pass are retried with the controller's backoff (the status above is still written).
     if (work.transient.length) throw work.transient[0];
     if (reachability.length || cqlTrouble.length) return { requeueAfter: RETRY_MS };
+    // A keyspace's replication changes in Cassandra, where no watch sees it: look again for the refused removal.
+    if (status.status.conditions?.some((c) => c.type === DATACENTERS_REMOVABLE && c.status === "False")) return { requeueAfter: RETRY_MS };
     if (work.problems.length) return { requeueAfter: PROBLEM_RETRY_MS };
   }
 
