@@ -79,7 +79,12 @@ describe("K8ssandra operator on real Cassandra across two data planes", () => {
     eventually(async () => {
       const c = await k8c(name);
       return condition(c, "Ready")?.status === "True" && c.status?.observedGeneration === c.metadata.generation && check(c) ? c : undefined;
-    }, what, NODE_MS);
+    }, what, NODE_MS).catch(async (err: Error) => {
+      // What the operator last said is the first thing to read when this fails.
+      const { conditions, error, datacenters } = (await k8c(name)).status ?? {};
+      const summary = { conditions, error, rebuild: Object.fromEntries(Object.entries(datacenters ?? {}).map(([dc, e]) => [dc, e.rebuildProgress])) };
+      throw new Error(`${err.message}; status: ${JSON.stringify(summary)}`);
+    });
 
   beforeAll(async () => {
     clusters = await startClusters(3, { names: ["control-plane", "east", "west"] });
