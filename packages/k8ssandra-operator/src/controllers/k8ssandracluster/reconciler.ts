@@ -32,6 +32,8 @@ import { validate } from "./validate.ts";
 const RETRY_MS = 10_000;
 /** How often to look again after a problem only a person can fix: nothing may tell us it was fixed (RBAC, say). */
 const PROBLEM_RETRY_MS = 30_000;
+/** How often a rebuild's CassandraTask is looked at while it runs (tasks are not watched: the kind may not be installed). */
+const REBUILD_POLL_MS = 3_000;
 /** How often to look again while children are being deleted. */
 const CLEANUP_POLL_MS = 2_000;
 
@@ -244,6 +246,7 @@ export class K8ssandraClusterReconciler {
     // Errors that may pass are retried with the controller's backoff (the status above is still written).
     if (work.transient.length) throw work.transient[0];
     if (reachability.length || cqlTrouble.length) return { requeueAfter: RETRY_MS };
+    if (cql?.rebuilding) return { requeueAfter: REBUILD_POLL_MS };
     // A keyspace's replication changes in Cassandra, where no watch sees it: look again for the refused removal.
     if (status.status.conditions?.some((c) => c.type === DATACENTERS_REMOVABLE && c.status === "False")) return { requeueAfter: RETRY_MS };
     if (work.problems.length) return { requeueAfter: PROBLEM_RETRY_MS };
@@ -357,6 +360,7 @@ export class K8ssandraClusterReconciler {
     }
     const source = cassandraDatacenterName(datacentersOf(k8c)[0]!);
     const rebuilt = await work.run(contextOf(dc), `rebuilding ${datacenterWhere(k8c, dc)}`, (cluster) => reconcileRebuild(cluster, this.recorder, k8c, dc, current, source, status));
+    if (rebuilt !== true) cql.rebuilding = true;
     return rebuilt === true;
   }
 

@@ -38,6 +38,8 @@ export function systemReplicationFor(dcs: { name: string; size: number }[]): Sys
 export class ClusterCql {
   readonly unreachable: string[] = [];
   readonly failures: string[] = [];
+  /** A rebuild is under way: nothing watched says when it ends, so the reconcile looks again soon. */
+  rebuilding = false;
   private connection: Promise<{ client: cassandra.Client; keyspaces: KeyspaceReplication; via: string } | undefined> | undefined;
   private readonly sessions: CqlSessions;
   private readonly key: string;
