@@ -137,18 +137,14 @@ export class K8ssandraClusterReconciler {
     const removed = Object.keys(status.status.datacenters ?? {}).filter((name) => !names.some((d) => d.name === name));
     const targets = () => ClusterCql.targets(status.status.datacenters ?? {}, [...names, ...removed.map((name) => ({ name, cassandraName: name }))], cql?.credentials);
     const leaving = cql ? await this.removable(k8c, status, cql, removed, targets) : removed;
-    // The datacenters in the ring: every one that has been Ready, and removed ones still there and not allowed to go.
+    // The datacenters in the ring: every one that has been Ready, and removed ones until they are gone (Cassandra
+    // refuses to drop a datacenter with active nodes from system_auth, so the system keyspaces leave it after).
     const settledNow = new Set<string>();
     const ring = () =>
       systemReplicationFor([
         ...names.filter((d) => settledNow.has(d.name) || recordedReady(previous[d.name])).map((d) => ({ name: d.cassandraName, size: d.size })),
-        ...removed.filter((name) => !leaving.includes(name)).map((name) => ({ name, size: Object.keys(previous[name]?.cassandra?.nodeStatuses ?? {}).length })),
+        ...removed.filter((name) => name in (status.status.datacenters ?? {})).map((name) => ({ name, size: Object.keys(previous[name]?.cassandra?.nodeStatuses ?? {}).length })),
       ]);
-    if (cql && leaving.length) {
-      // Before the decommission: Cassandra refuses to decommission a datacenter's last node while a keyspace keeps replicas there.
-      const altered = await cql.step("updating system keyspaces' replication", (c, ks) => ensureSystemKeyspaces(c, ks, ring()), targets());
-      if (altered?.length) this.recorder.event(k8c, "Normal", "SystemReplicationUpdated", `${altered.join(", ")} replicated to ${JSON.stringify(ring())} (removing ${leaving.join(", ")})`);
-    }
     const removal = cql && (cql.unreachable.length || cql.failures.length) ? Promise.resolve() : this.removeDatacenters(k8c, status, work, leaving);
     const systemReplication = await ensureInitialSystemReplication(this.mcm.manager.client, k8c);
 
@@ -197,6 +193,12 @@ export class K8ssandraClusterReconciler {
     );
     await Promise.all([removal, ...replicated.values()]);
     signal.throwIfAborted();
+    const gone = removed.filter((name) => !(name in (status.status.datacenters ?? {})));
+    if (cql && gone.length && settledNow.size) {
+      const replication = ring();
+      const altered = await cql.step("updating the system keyspaces after a removal", (c, ks) => ensureSystemKeyspaces(c, ks, replication), targets());
+      if (altered?.length) this.recorder.event(k8c, "Normal", "SystemReplicationUpdated", `${altered.join(", ")} replicated to ${JSON.stringify(replication)} (${gone.join(", ")} removed)`);
+    }
 
     if (refused.length) {
       const message = refused.join("; ");

@@ -203,7 +203,9 @@ export class LocalDatacenter {
     const multiDc = decommission && running ? datacenterNames(await running.nodetool(["status"], signal)).length > 1 : false;
     for (const node of [...this.nodes.values()].reverse()) {
       if (multiDc && node.running) {
-        await node.decommission(signal).catch((err: Error) => this.log(`cassandra: ${node.identity.pod} did not decommission (${err.message.split("\n")[0]}); stopping it`));
+        // Forced, as cass-operator decommissions a datacenter being deleted: Cassandra would otherwise refuse to let
+        // its last nodes go while a keyspace (system_auth, until the K8ssandra operator drops it after) keeps replicas here.
+        await node.decommission(signal, { force: true }).catch((err: Error) => this.log(`cassandra: ${node.identity.pod} did not decommission (${err.message.split("\n")[0]}); stopping it`));
       }
       await node.destroy();
     }

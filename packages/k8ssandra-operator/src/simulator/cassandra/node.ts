@@ -153,9 +153,9 @@ export class CassandraNode {
   }
 
   /** Leaves the ring (its ranges streamed to the others), then stops. */
-  async decommission(signal?: AbortSignal): Promise<void> {
-    this.log(`cassandra: decommissioning ${this.identity.pod}`);
-    await this.nodetool(["decommission"], signal);
+  async decommission(signal?: AbortSignal, options: { force?: boolean } = {}): Promise<void> {
+    this.log(`cassandra: decommissioning ${this.identity.pod}${options.force ? " (forced: its datacenter goes)" : ""}`);
+    await this.nodetool(["decommission", ...(options.force ? ["--force"] : [])], signal);
     await this.stop();
   }
 
