@@ -4,14 +4,14 @@ import { CassandraDatacenter, K8ssandraCluster, Stargate, unsupportedFields } fr
 import { ClusterWork } from "./clusterwork.ts";
 import { authEnabled } from "./config.ts";
 import type { CqlSessions } from "./cql.ts";
-import { ensureSystemKeyspaces, extendUserKeyspaces, keyspacesReplicatingTo } from "./keyspaces.ts";
-import { needsRebuild, reconcileRebuild } from "./rebuild.ts";
+import { ensureSystemKeyspaces } from "./keyspaces.ts";
+import { joinRing, removable } from "./ring.ts";
 import { ClusterCql, credentialsOf, namesOf, nodeAddresses, systemReplicationFor } from "./schema.ts";
 import { datacenterWhere, observeDatacenter, reconcileDatacenter, removeDatacenters } from "./datacenters.ts";
-import { contextOf, type DatacenterTemplate, datacentersOf, namespaceOf } from "./desired.ts";
+import { contextOf, datacentersOf, namespaceOf } from "./desired.ts";
 import { FINALIZER, MANAGED_BY_LABEL, OPERATOR_NAME, ownership } from "./labels.ts";
 import { type Problem, problemOf } from "./problems.ts";
-import { cassandraDatacenterName, dcReplicationOf, ensureInitialSystemReplication } from "./replication.ts";
+import { ensureInitialSystemReplication } from "./replication.ts";
 import { ensureSuperuserSecret, replicateSecrets, secretsToReplicate } from "./secrets.ts";
 import {
   CASSANDRA_INITIALIZED,
@@ -136,7 +136,7 @@ export class K8ssandraClusterReconciler {
     const previous = k8c.status?.datacenters ?? {};
     const removed = Object.keys(status.status.datacenters ?? {}).filter((name) => !names.some((d) => d.name === name));
     const targets = () => ClusterCql.targets(status.status.datacenters ?? {}, [...names, ...removed.map((name) => ({ name, cassandraName: name }))], cql?.credentials);
-    const leaving = cql ? await this.removable(k8c, status, cql, removed, targets) : removed;
+    const leaving = cql ? await removable(this.recorder, k8c, status, cql, removed, targets) : removed;
     // The datacenters in the ring: every one that has been Ready, and removed ones until they are gone (Cassandra
     // refuses to drop a datacenter with active nodes from system_auth, so the system keyspaces leave it after).
     const settledNow = new Set<string>();
@@ -171,7 +171,7 @@ export class K8ssandraClusterReconciler {
           )
         : undefined;
       if (settled) settledNow.add(name);
-      if (settled && (!cql || (await this.joinRing(k8c, dc, position, settled, status, work, cql, ring, targets)))) {
+      if (settled && (!cql || (await joinRing(this.recorder, k8c, dc, position, settled, status, work, cql, ring, targets)))) {
         ready++;
         continue;
       }
@@ -298,72 +298,6 @@ export class K8ssandraClusterReconciler {
   private seedsFor(status: StatusBuilder, name: string, members: string[]): string[] {
     const entries = status.status.datacenters ?? {};
     return members.filter((other) => other !== name).flatMap((other) => nodeAddresses(entries[other]).slice(0, SEEDS_PER_DATACENTER));
-  }
-
-  /**
-   * Which removed datacenters may go: none while a user keyspace still replicates to it (Cassandra would refuse the
-   * decommission, or the data there would be lost). The others are reported with DatacentersRemovable=False.
-   */
-  private async removable(k8c: K8ssandraCluster, status: StatusBuilder, cql: ClusterCql, removed: string[], targets: () => ReturnType<typeof ClusterCql.targets>): Promise<string[]> {
-    // One already deleting is not asked again: its nodes are leaving.
-    const pending = removed.filter((name) => status.datacenter(name).decommissionProgress !== "Decommissioning");
-    const going = removed.filter((name) => !pending.includes(name));
-    if (!pending.length) {
-      status.removeCondition(DATACENTERS_REMOVABLE);
-      return going;
-    }
-    const held = await cql.step("checking keyspaces before removing datacenters", async (_c, ks) => pending.map((name) => ({ name, keyspaces: keyspacesReplicatingTo(ks, name) })), targets());
-    if (!held) return going;
-    const blocked = held.filter((h) => h.keyspaces.length);
-    if (!blocked.length) {
-      status.removeCondition(DATACENTERS_REMOVABLE);
-      return removed;
-    }
-    const message = blocked
-      .map((b) => `datacenter ${b.name} still holds replicas of keyspace${b.keyspaces.length > 1 ? "s" : ""} ${b.keyspaces.join(", ")}: alter their replication (and drop it from the k8ssandra.io/dc-replication annotation) before removing it`)
-      .join("; ");
-    if (status.condition(DATACENTERS_REMOVABLE, "False", "KeyspacesReplicated", message)) this.recorder.event(k8c, "Warning", "DatacenterRemovalRefused", message);
-    return [...going, ...held.filter((h) => !h.keyspaces.length).map((h) => h.name)];
-  }
-
-  /**
-   * What a settled datacenter needs from CQL before it counts as ready: the system keyspaces replicated to every
-   * datacenter in the ring (to this one before it serves logins), and for one added to a live cluster its user
-   * keyspaces extended as the dc-replication annotation asks, then a rebuild from the first datacenter.
-   */
-  private async joinRing(
-    k8c: K8ssandraCluster,
-    dc: DatacenterTemplate,
-    position: number,
-    current: CassandraDatacenter,
-    status: StatusBuilder,
-    work: ClusterWork,
-    cql: ClusterCql,
-    ring: () => Record<string, number>,
-    targets: () => ReturnType<typeof ClusterCql.targets>,
-  ): Promise<boolean> {
-    const replication = ring();
-    const altered = await cql.step("replicating the system keyspaces", (c, ks) => ensureSystemKeyspaces(c, ks, replication), targets());
-    if (altered === undefined) return false;
-    if (altered.length) this.recorder.event(k8c, "Normal", "SystemReplicationUpdated", `${altered.join(", ")} replicated to ${JSON.stringify(replication)}`);
-    if (position === 0 || !needsRebuild(current)) return true;
-
-    const name = cassandraDatacenterName(dc);
-    const wanted = dcReplicationOf(k8c)?.value?.[name];
-    if (wanted) {
-      const extended = await cql.step(`extending user keyspaces to ${name}`, (c, ks) => extendUserKeyspaces(c, ks, name, wanted), targets());
-      if (!extended) return false;
-      if (extended.altered.length) this.recorder.event(k8c, "Normal", "KeyspacesReplicated", `${extended.altered.join(", ")} now replicated to ${name}`);
-      if (extended.refused.length) {
-        const message = `datacenter ${name} cannot get the replication the k8ssandra.io/dc-replication annotation asks: ${extended.refused.join("; ")}`;
-        work.problems.push({ reason: "ReplicationNotApplied", message });
-        return false;
-      }
-    }
-    const source = cassandraDatacenterName(datacentersOf(k8c)[0]!);
-    const rebuilt = await work.run(contextOf(dc), `rebuilding ${datacenterWhere(k8c, dc)}`, (cluster) => reconcileRebuild(cluster, this.recorder, k8c, dc, current, source, status));
-    if (rebuilt !== true) cql.rebuilding = true;
-    return rebuilt === true;
   }
 
   /** Deletes every child in every cluster, waits until they are gone, then lets the K8ssandraCluster go. */
