@@ -5,7 +5,12 @@
  */
 export * from "./api/index.ts";
 export { controlPlaneFromEnv, createOperator, LEADER_ELECTION_ID, type Operator, type OperatorOptions } from "./operator.ts";
-export { K8ssandraClusterReconciler, setupK8ssandraClusterController } from "./controllers/k8ssandracluster/index.ts";
+export {
+  type CqlOptions,
+  K8ssandraClusterReconciler,
+  type K8ssandraClusterControllerOptions,
+  setupK8ssandraClusterController,
+} from "./controllers/k8ssandracluster/index.ts";
 export { setupStargateController, StargateReconciler } from "./controllers/stargate.ts";
 export * from "./webhook/index.ts";
 export { createClientConfig, type CreateClientConfigOptions, type CreateClientConfigResult } from "./cli/clientconfig.ts";

@@ -3,7 +3,7 @@ import { MultiClusterManager, type RenewalOptions } from "@operator-ts/multiclus
 import { isNoMatch, type Logger } from "@operator-ts/runtime";
 import { CassandraDatacenter } from "./api/index.ts";
 import { clientConfigProvider } from "./controllers/clientconfig.ts";
-import { setupK8ssandraClusterController } from "./controllers/k8ssandracluster/index.ts";
+import { type CqlOptions, setupK8ssandraClusterController } from "./controllers/k8ssandracluster/index.ts";
 import { setupStargateController } from "./controllers/stargate.ts";
 import { type K8ssandraWebhookOptions, setupK8ssandraWebhook } from "./webhook/index.ts";
 
@@ -24,6 +24,11 @@ export interface OperatorOptions {
   logger?: Logger;
   /** Serve the K8ssandraCluster validating webhook (control plane only); config/webhook installs its configuration. */
   webhook?: K8ssandraWebhookOptions;
+  /**
+   * Control plane: talk CQL to the datacenters (replication, rebuilds, removal checks). Default false, for embedders
+   * whose datacenters run no Cassandra (the instant simulator); `k8ssandra-operator run` turns it on.
+   */
+  cql?: boolean | CqlOptions;
 }
 
 export const LEADER_ELECTION_ID = "dcabfd9d.k8ssandra.io";
@@ -70,7 +75,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   if (options.controlPlane) {
     const clientConfigs = clientConfigProvider(mcm, { namespace: options.clientConfigNamespace, renewal: options.credentialRenewal });
     await mcm.manager.add(clientConfigs);
-    await setupK8ssandraClusterController(mcm, { clientConfigs });
+    await setupK8ssandraClusterController(mcm, { clientConfigs, cql: options.cql ?? false });
     if (options.webhook) setupK8ssandraWebhook(mcm, clientConfigs, options.webhook);
   }
   return { mcm, start: (signal) => mcm.start(signal) };

@@ -51,6 +51,9 @@ const DATA_PLANE: Permission[] = [
   "update cassandra.datastax.com cassandradatacenters db",
   "delete cassandra.datastax.com cassandradatacenters db",
   "watch cassandra.datastax.com cassandradatacenters",
+  "create control.k8ssandra.io cassandratasks db",
+  "get control.k8ssandra.io cassandratasks db",
+  "delete control.k8ssandra.io cassandratasks db",
   "create stargate.k8ssandra.io stargates db",
   "delete stargate.k8ssandra.io stargates db",
   "update stargate.k8ssandra.io stargates/status db",
@@ -94,7 +97,7 @@ const NEVER: Permission[] = [
   "list core nodes",
   "delete core namespaces",
   "create rbac.authorization.k8s.io clusterrolebindings",
-  "create control.k8ssandra.io cassandratasks db",
+  "update control.k8ssandra.io cassandratasks/status db",
 ];
 
 async function allowed(client: RestClient, permission: Permission): Promise<boolean> {

@@ -124,6 +124,9 @@ const datacenterStatus = () =>
     {
       contextName: Type.Optional(Type.String({ description: "The datacenter's k8sContext; absent for the control plane." })),
       decommissionProgress: Type.Optional(Type.String({ description: "UpdatingReplication or Decommissioning while the datacenter is removed." })),
+      rebuildProgress: Type.Optional(
+        Type.String({ description: "Pending, Running, Completed or Failed (with details) for a datacenter added to a live cluster and rebuilt from another." }),
+      ),
       cassandra: Type.Optional(loose<CassandraDatacenterStatus>("A copy of the CassandraDatacenter's status.")),
       stargate: Type.Optional(loose<StargateStatus>("A copy of the Stargate's status.")),
     },

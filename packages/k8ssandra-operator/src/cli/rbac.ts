@@ -22,8 +22,14 @@ export const CLIENTCONFIG_CLUSTER_RULES: PolicyRule[] = [
   { apiGroups: [""], resources: ["events"], verbs: ["create"] },
 ];
 
-/** The same, granted only in the datacenters' namespaces: the replicated superuser Secret. */
-export const CLIENTCONFIG_NAMESPACE_RULES: PolicyRule[] = [{ apiGroups: [""], resources: ["secrets"], verbs: ALL }];
+/**
+ * The same, granted only in the datacenters' namespaces: the replicated superuser Secret, and the rebuild
+ * CassandraTasks of datacenters added to a live cluster (read uncached, so no watch).
+ */
+export const CLIENTCONFIG_NAMESPACE_RULES: PolicyRule[] = [
+  { apiGroups: [""], resources: ["secrets"], verbs: ALL },
+  { apiGroups: ["control.k8ssandra.io"], resources: ["cassandratasks"], verbs: ["get", "create", "delete"] },
+];
 
 /**
  * In the service account's own namespace: asking for a successor of its own token (TokenRequest), so the control plane

@@ -21,6 +21,8 @@ export interface RunOptions {
   /** How long the API server may take to answer at startup; default 10 s. */
   connectTimeoutMs?: number;
   webhook?: K8ssandraWebhookOptions;
+  /** CQL to the datacenters (replication, rebuilds, removal checks); default true, as a production install needs. */
+  cql?: boolean;
 }
 
 /** A failure with a message meant for a person: the CLI prints it as is, on one line, without a stack. */
@@ -64,6 +66,7 @@ export async function runOperator(options: RunOptions): Promise<void> {
     leaderElectionNamespace: options.leaderElectionNamespace,
     credentialRenewal: { share: options.credentialRenewalShare },
     webhook: options.webhook,
+    cql: options.cql ?? true,
   });
   await operator.start(options.signal ?? setupSignalHandler());
   logger.info("k8ssandra-operator stopped");

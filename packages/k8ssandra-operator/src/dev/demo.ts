@@ -9,14 +9,13 @@ import { createWriteStream } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Client, type Condition, log, type Reader, RestClient, Secret } from "@operator-ts/runtime";
+import { type Client, type Condition, log, type Reader, Secret } from "@operator-ts/runtime";
 import { pino } from "pino";
 import { parse } from "yaml";
 import { CassandraDatacenter, ClientConfig, K8ssandraCluster, Stargate } from "../api/index.ts";
 import { DEFAULT_CASSANDRA_VERSION, type RunningSimulator, superuserSecretName } from "../simulator/index.ts";
-import { rowAcrossDatacenters } from "./cross-dc.ts";
+import { canLogIn, type Endpoint, rowAcrossDatacenters } from "./cross-dc.ts";
 import { chooseSimulator, type SimulatorChoice } from "./data-plane.ts";
-import { type DatacenterAccess, loginEverywhere } from "./system-auth.ts";
 import { type LocalEnvironment, OPERATOR_NAMESPACE, startLocalEnvironment } from "./environment.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -167,14 +166,15 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       if (real) {
         if (endpoints.length !== 2 || endpoints.some((e) => !e.contactPoint)) throw new Error("real Cassandra is Ready but not two datacenters with a node answering CQL");
         const credentials = await readSuperuser(endpoints[0]!.reader, endpoints[0]!.namespace, endpoints[0]!.secret);
-        const clients = await Promise.all(env.dataPlanes.map((p) => RestClient.fromKubeConfig(p.kubeconfig)));
-        try {
-          const access: DatacenterAccess[] = endpoints.map((e) => ({ ...e, contactPoint: e.contactPoint!, client: clients[e.plane]! }));
-          await loginEverywhere(access, credentials, say);
-          await rowAcrossDatacenters(access[0]!, access[1]!, credentials, say);
-        } finally {
-          await Promise.all(clients.map((c) => c.close()));
+        // The operator replicated system_auth to every datacenter and rebuilt the later ones before it called the
+        // cluster Ready, so the superuser logs in everywhere.
+        const access: Endpoint[] = endpoints.map((e) => ({ ...e, contactPoint: e.contactPoint! }));
+        for (const dc of access) {
+          const login = await canLogIn(dc, credentials);
+          if (login !== true) throw new Error(`the K8ssandraCluster is Ready but the superuser cannot log in at ${dc.datacenter}: ${login}`);
         }
+        say(`the superuser logs in at every datacenter: ${access.map((d) => d.datacenter).join(", ")}`);
+        await rowAcrossDatacenters(access[0]!, access[1]!, credentials, say);
         print("");
       }
     }

@@ -127,6 +127,8 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
       controlPlane: true,
       clientConfigNamespace: OPERATOR_NAMESPACE,
       clusterProbeIntervalMs: options.clusterProbeIntervalMs ?? 1000,
+      // CQL to the datacenters (system keyspaces, rebuilds, removal checks) needs Cassandra: the instant simulator has none.
+      cql: Boolean(options.cassandra),
       logger: options.logger,
     });
     running.push(run(operator));

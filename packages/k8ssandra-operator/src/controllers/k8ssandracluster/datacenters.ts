@@ -6,21 +6,14 @@ import {
   isDatacenterSettled,
   K8ssandraCluster,
   readDatacenterConfig,
-  seedServiceName,
   Stargate,
 } from "../../api/index.ts";
 import type { SystemReplication } from "./config.ts";
 import { cassandraClusterName, contextOf, type DatacenterTemplate, desiredDatacenter, desiredStargate, namespaceOf, stargateName } from "./desired.ts";
 import { ownership, RESOURCE_HASH_ANNOTATION } from "./labels.ts";
 import { DatacenterConflictError } from "./problems.ts";
+import { REBUILD_ANNOTATION } from "./rebuild.ts";
 import { recordedReady, type StatusBuilder } from "./status.ts";
-
-/** Seeds of a ready datacenter: the addresses of its first nodes, else its seed Service. */
-function seedsOf(dc: CassandraDatacenter): string[] {
-  const nodes = Object.entries(dc.status?.nodeStatuses ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const ips = nodes.map(([, n]) => n.ip).filter((ip): ip is string => Boolean(ip)).slice(0, 3);
-  return ips.length ? ips : [`${seedServiceName(dc)}.${dc.metadata.namespace}.svc.cluster.local`];
-}
 
 /** "ns/name in cluster east": how messages and Events name a datacenter's object. */
 export function datacenterWhere(k8c: K8ssandraCluster, dc: DatacenterTemplate): string {
@@ -46,8 +39,10 @@ function checkOwnership(k8c: K8ssandraCluster, dc: DatacenterTemplate, position:
 }
 
 /**
- * Creates or updates one datacenter in its cluster; true once it is settled at its current spec (and its Stargate
- * handled). Errors are thrown for the caller to sort out (unreachable, a problem for a person, or a retry).
+ * Creates or updates one datacenter in its cluster; the CassandraDatacenter once it is settled at its current spec
+ * (and its Stargate handled). `seeds` are the other datacenters' nodes; `rebuild` marks a datacenter created now as
+ * one to rebuild (the cluster already holds data). Errors are thrown for the caller to sort out (unreachable, a
+ * problem for a person, or a retry).
  */
 export async function reconcileDatacenter(
   cluster: Cluster,
@@ -57,8 +52,8 @@ export async function reconcileDatacenter(
   position: number,
   seeds: string[],
   status: StatusBuilder,
-  config: { systemReplication: SystemReplication; refused: string[] },
-): Promise<boolean> {
+  config: { systemReplication: SystemReplication; refused: string[]; rebuild: boolean },
+): Promise<CassandraDatacenter | undefined> {
   const context = contextOf(dc);
   const key = { namespace: namespaceOf(k8c, dc), name: dc.metadata.name };
   const where = datacenterWhere(k8c, dc);
@@ -74,10 +69,12 @@ export async function reconcileDatacenter(
   await ensureConfigSecret(cluster, configSecret);
   if (!current) {
     try {
+      // After the hash: the mark is the operator's own state, not part of what the spec asks.
+      if (config.rebuild) desired.metadata.annotations![REBUILD_ANNOTATION] = "true";
       await cluster.client.create(desired);
       status.recordDatacenter(key.name, context, undefined);
-      recorder.event(k8c, "Normal", "DatacenterCreated", `created CassandraDatacenter ${where}`);
-      return false;
+      recorder.event(k8c, "Normal", "DatacenterCreated", `created CassandraDatacenter ${where}${config.rebuild ? " (to be rebuilt from the live cluster)" : ""}`);
+      return undefined;
     } catch (err) {
       // The cache lags the server (a cluster just back from an outage): go on with the server's copy.
       if (!isAlreadyExists(err)) throw err;
@@ -98,13 +95,12 @@ export async function reconcileDatacenter(
       spec: { ...desired.spec, superuserSecretName: current.spec.superuserSecretName ?? desired.spec.superuserSecretName },
     });
     recorder.event(k8c, "Normal", "DatacenterUpdated", `updated CassandraDatacenter ${where}`);
-    return false;
+    return undefined;
   }
-  if (!isDatacenterSettled(current)) return false;
+  if (!isDatacenterSettled(current)) return undefined;
   if (!recordedReady(k8c.status?.datacenters?.[key.name])) recorder.event(k8c, "Normal", "DatacenterReady", `CassandraDatacenter ${where} is ready`);
-  seeds.push(...seedsOf(current));
   await reconcileStargate(cluster, recorder, k8c, dc, status);
-  return true;
+  return current;
 }
 
 /**

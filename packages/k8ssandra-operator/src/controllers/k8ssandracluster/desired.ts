@@ -71,8 +71,8 @@ export interface DesiredOptions {
 }
 
 /**
- * The CassandraDatacenter a datacenter template asks for. Seeds of the datacenters before it go into
- * additionalSeeds, so its nodes can find the cluster; every DC after the first skips superuser creation, which the
+ * The CassandraDatacenter a datacenter template asks for. Seeds of the other datacenters go into additionalSeeds,
+ * so its nodes can find the cluster (and find it again when their own seeds are down); every DC after the first skips superuser creation, which the
  * first one did, and only the first one carries the initial system replication.
  */
 export function desiredDatacenter(

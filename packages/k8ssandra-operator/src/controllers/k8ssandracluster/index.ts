@@ -9,12 +9,26 @@ import {
 } from "@operator-ts/multicluster";
 import { handler, isNoMatch, type Predicate, Secret, source } from "@operator-ts/runtime";
 import { CassandraDatacenter, K8ssandraCluster, Stargate } from "../../api/index.ts";
+import { type CqlOptions, CqlSessions } from "./cql.ts";
 import { ownership, REPLICATED_BY_LABEL } from "./labels.ts";
 import { K8ssandraClusterReconciler } from "./reconciler.ts";
 
 export { K8ssandraClusterReconciler } from "./reconciler.ts";
 export * from "./labels.ts";
-export { CASSANDRA_INITIALIZED, CLUSTERS_REACHABLE, NUM_TOKENS_UNCHANGED, READY, RECONCILED, SPEC_VALID, UNSUPPORTED_FIELDS } from "./status.ts";
+export {
+  CASSANDRA_INITIALIZED,
+  CASSANDRA_REACHABLE,
+  CLUSTERS_REACHABLE,
+  DATACENTERS_REMOVABLE,
+  NUM_TOKENS_UNCHANGED,
+  READY,
+  RECONCILED,
+  SPEC_VALID,
+  UNSUPPORTED_FIELDS,
+} from "./status.ts";
+export { type CqlOptions, CqlSessions } from "./cql.ts";
+export { REBUILD_ANNOTATION, rebuildTaskName } from "./rebuild.ts";
+export { REPLICATED_SYSTEM_KEYSPACES } from "./keyspaces.ts";
 export { desiredDatacenter, desiredStargate, stargateName, superuserSecretName } from "./desired.ts";
 export { authEnabled, buildDatacenterConfig, defaultNumTokens, type SystemReplication } from "./config.ts";
 export {
@@ -45,10 +59,25 @@ export interface K8ssandraClusterControllerOptions {
     stateOf(context: string): ClusterObjectState | undefined;
     events: { on(event: "changed", listener: () => void): unknown };
   };
+  /**
+   * CQL to the datacenters' nodes (their pods' addresses, as K8ssandra requires them routable from the control
+   * plane), as the superuser: system keyspace replication, user keyspaces extended to added datacenters, rebuilds,
+   * and the keyspace check before a datacenter is removed. Off (false, the default here) only where the datacenters
+   * run no Cassandra, such as the instant cass-operator simulator; the operator's CLI turns it on.
+   */
+  cql?: boolean | CqlOptions;
 }
 
 export async function setupK8ssandraClusterController(mcm: MultiClusterManager, options: K8ssandraClusterControllerOptions = {}): Promise<void> {
-  const reconciler = new K8ssandraClusterReconciler(mcm, options.clientConfigs);
+  const sessions = options.cql ? new CqlSessions(options.cql === true ? {} : options.cql) : undefined;
+  if (sessions) {
+    // The sessions live as long as the manager: closed when it stops.
+    await mcm.manager.add({
+      start: (signal) => new Promise<void>((resolve) => signal.addEventListener("abort", () => void sessions.closeAll().then(resolve), { once: true })),
+      needLeaderElection: () => false,
+    } as { start(signal: AbortSignal): Promise<void>; needLeaderElection(): boolean });
+  }
+  const reconciler = new K8ssandraClusterReconciler(mcm, options.clientConfigs, sessions);
   const nudges = new source.ChannelSource<K8ssandraCluster>();
   const nudgeAll = () => {
     if (!mcm.manager.isRunning()) return;

@@ -2,6 +2,11 @@ import type { ClusterObjectState, ClusterRequest, MultiClusterManager } from "@o
 import { client, controllerutil, type EventRecorder, ignoreNotFound, log, Patch, type Result, Secret } from "@operator-ts/runtime";
 import { CassandraDatacenter, K8ssandraCluster, Stargate, unsupportedFields } from "../../api/index.ts";
 import { ClusterWork } from "./clusterwork.ts";
+import { authEnabled } from "./config.ts";
+import type { CqlSessions } from "./cql.ts";
+import { ensureSystemKeyspaces } from "./keyspaces.ts";
+import { joinRing, removable } from "./ring.ts";
+import { ClusterCql, credentialsOf, namesOf, nodeAddresses, systemReplicationFor } from "./schema.ts";
 import { datacenterWhere, observeDatacenter, reconcileDatacenter, removeDatacenters } from "./datacenters.ts";
 import { contextOf, datacentersOf, namespaceOf } from "./desired.ts";
 import { FINALIZER, MANAGED_BY_LABEL, OPERATOR_NAME, ownership } from "./labels.ts";
@@ -10,7 +15,9 @@ import { ensureInitialSystemReplication } from "./replication.ts";
 import { ensureSuperuserSecret, replicateSecrets, secretsToReplicate } from "./secrets.ts";
 import {
   CASSANDRA_INITIALIZED,
+  CASSANDRA_REACHABLE,
   CLUSTERS_REACHABLE,
+  DATACENTERS_REMOVABLE,
   NUM_TOKENS_UNCHANGED,
   READY,
   RECONCILED,
@@ -25,8 +32,13 @@ import { validate } from "./validate.ts";
 const RETRY_MS = 10_000;
 /** How often to look again after a problem only a person can fix: nothing may tell us it was fixed (RBAC, say). */
 const PROBLEM_RETRY_MS = 30_000;
+/** How often a rebuild's CassandraTask is looked at while it runs (tasks are not watched: the kind may not be installed). */
+const REBUILD_POLL_MS = 3_000;
 /** How often to look again while children are being deleted. */
 const CLEANUP_POLL_MS = 2_000;
+
+/** Seeds taken from each other datacenter: as many as cass-operator's seed Service names per datacenter. */
+const SEEDS_PER_DATACENTER = 3;
 
 /**
  * The control-plane controller of K8ssandraClusters: the superuser Secret and its replicas, one CassandraDatacenter
@@ -38,10 +50,13 @@ export class K8ssandraClusterReconciler {
   private readonly mcm: MultiClusterManager;
   private readonly recorder: EventRecorder;
   private readonly clientConfigs: { stateOf(context: string): ClusterObjectState | undefined } | undefined;
+  /** Sessions to the clusters' Cassandra; undefined when the operator uses no CQL (datacenters without real nodes). */
+  private readonly cql: CqlSessions | undefined;
 
-  constructor(mcm: MultiClusterManager, clientConfigs?: { stateOf(context: string): ClusterObjectState | undefined }) {
+  constructor(mcm: MultiClusterManager, clientConfigs?: { stateOf(context: string): ClusterObjectState | undefined }, cql?: CqlSessions) {
     this.mcm = mcm;
     this.clientConfigs = clientConfigs;
+    this.cql = cql;
     this.recorder = mcm.manager.getEventRecorderFor("k8ssandracluster-controller");
   }
 
@@ -49,7 +64,10 @@ export class K8ssandraClusterReconciler {
     if (req.cluster !== "") return;
     const home = this.mcm.manager.client;
     let k8c = await home.get(K8ssandraCluster, req).catch(ignoreNotFound);
-    if (!k8c) return;
+    if (!k8c) {
+      await this.cql?.close(`${req.namespace}/${req.name}`);
+      return;
+    }
     if (k8c.metadata.deletionTimestamp) return this.finalize(k8c);
     if (controllerutil.addFinalizer(k8c, FINALIZER)) k8c = await home.update(k8c);
 
@@ -113,13 +131,26 @@ export class K8ssandraClusterReconciler {
         work.run(context, `copying Secrets into cluster ${context || "home"}`, (cluster) => replicateSecrets(cluster, k8c, secrets, inCluster)),
       ]),
     );
-    const removal = this.removeDatacenters(k8c, status, work);
+    const cql = this.cql ? new ClusterCql(this.cql, k8c, credentialsOf(secret, authEnabled(k8c))) : undefined;
+    const names = namesOf(dcs);
+    const previous = k8c.status?.datacenters ?? {};
+    const removed = Object.keys(status.status.datacenters ?? {}).filter((name) => !names.some((d) => d.name === name));
+    const targets = () => ClusterCql.targets(status.status.datacenters ?? {}, [...names, ...removed.map((name) => ({ name, cassandraName: name }))], cql?.credentials);
+    const leaving = cql ? await removable(this.recorder, k8c, status, cql, removed, targets) : removed;
+    // The datacenters in the ring: every one that has been Ready, and removed ones until they are gone (Cassandra
+    // refuses to drop a datacenter with active nodes from system_auth, so the system keyspaces leave it after).
+    const settledNow = new Set<string>();
+    const ring = () =>
+      systemReplicationFor([
+        ...names.filter((d) => settledNow.has(d.name) || recordedReady(previous[d.name])).map((d) => ({ name: d.cassandraName, size: d.size })),
+        ...removed.filter((name) => name in (status.status.datacenters ?? {})).map((name) => ({ name, size: Object.keys(previous[name]?.cassandra?.nodeStatuses ?? {}).length })),
+      ]);
+    const removal = cql && (cql.unreachable.length || cql.failures.length) ? Promise.resolve() : this.removeDatacenters(k8c, status, work, leaving);
     const systemReplication = await ensureInitialSystemReplication(this.mcm.manager.client, k8c);
 
     let ready = 0;
     let blocked = false;
     let reached = dcs.length;
-    const seeds: string[] = [];
     const refused: string[] = [];
     for (const [position, dc] of dcs.entries()) {
       const context = contextOf(dc);
@@ -130,10 +161,17 @@ export class K8ssandraClusterReconciler {
         reached = position;
         break;
       }
+      const seeds = this.seedsFor(status, name, [...names.map((d) => d.name), ...removed.filter((r) => !leaving.includes(r))]);
+      // Every datacenter after the first joins empty: its replicas of the system keyspaces (the superuser's role among
+      // them) and of any user data exist only once a rebuild streamed them, whether or not the cluster was live before.
+      const rebuild = Boolean(cql) && position > 0;
       const settled = (await replicated.get(context))
-        ? await work.run(context, `CassandraDatacenter ${datacenterWhere(k8c, dc)}`, (cluster) => reconcileDatacenter(cluster, this.recorder, k8c, dc, position, seeds, status, { systemReplication, refused }))
+        ? await work.run(context, `CassandraDatacenter ${datacenterWhere(k8c, dc)}`, (cluster) =>
+            reconcileDatacenter(cluster, this.recorder, k8c, dc, position, seeds, status, { systemReplication, refused, rebuild }),
+          )
         : undefined;
-      if (settled) {
+      if (settled) settledNow.add(name);
+      if (settled && (!cql || (await joinRing(this.recorder, k8c, dc, position, settled, status, work, cql, ring, targets)))) {
         ready++;
         continue;
       }
@@ -155,6 +193,12 @@ export class K8ssandraClusterReconciler {
     );
     await Promise.all([removal, ...replicated.values()]);
     signal.throwIfAborted();
+    const gone = removed.filter((name) => !(name in (status.status.datacenters ?? {})));
+    if (cql && gone.length && settledNow.size) {
+      const replication = ring();
+      const altered = await cql.step("updating the system keyspaces after a removal", (c, ks) => ensureSystemKeyspaces(c, ks, replication), targets());
+      if (altered?.length) this.recorder.event(k8c, "Normal", "SystemReplicationUpdated", `${altered.join(", ")} replicated to ${JSON.stringify(replication)} (${gone.join(", ")} removed)`);
+    }
 
     if (refused.length) {
       const message = refused.join("; ");
@@ -179,8 +223,17 @@ export class K8ssandraClusterReconciler {
     } else if (status.condition(CLUSTERS_REACHABLE, "True", "Reachable", "")) {
       logger.info("every cluster is reachable");
     }
+    const cqlTrouble = cql ? [...cql.unreachable, ...cql.failures] : [];
+    if (!cql) status.removeCondition(CASSANDRA_REACHABLE);
+    else if (cql.unreachable.length) {
+      const message = cql.unreachable.join("; ");
+      if (status.condition(CASSANDRA_REACHABLE, "False", "Unreachable", message)) {
+        this.recorder.event(k8c, "Warning", "CassandraUnreachable", message);
+        logger.warn({ err: message }, "CQL cannot reach the datacenters; replication and rebuilds wait");
+      }
+    } else if (targets().length) status.condition(CASSANDRA_REACHABLE, "True", "Reachable", "");
     this.reportProblems(k8c, status, work.problems);
-    status.error([...work.problems.map((p) => p.message), ...reachability].join("; ") || undefined);
+    status.error([...work.problems.map((p) => p.message), ...reachability, ...cqlTrouble].join("; ") || undefined);
 
     const allReady = !blocked && ready === dcs.length;
     status.condition(READY, allReady ? "True" : "False", allReady ? "DatacentersReady" : "DatacentersNotReady", `${ready} of ${dcs.length} datacenters ready`);
@@ -194,7 +247,10 @@ export class K8ssandraClusterReconciler {
     }
     // Errors that may pass are retried with the controller's backoff (the status above is still written).
     if (work.transient.length) throw work.transient[0];
-    if (reachability.length) return { requeueAfter: RETRY_MS };
+    if (reachability.length || cqlTrouble.length) return { requeueAfter: RETRY_MS };
+    if (cql?.rebuilding) return { requeueAfter: REBUILD_POLL_MS };
+    // A keyspace's replication changes in Cassandra, where no watch sees it: look again for the refused removal.
+    if (status.status.conditions?.some((c) => c.type === DATACENTERS_REMOVABLE && c.status === "False")) return { requeueAfter: RETRY_MS };
     if (work.problems.length) return { requeueAfter: PROBLEM_RETRY_MS };
   }
 
@@ -223,11 +279,10 @@ export class K8ssandraClusterReconciler {
   }
 
   /** Datacenters in the status but no longer in the spec: each cluster's removed alongside the others'. */
-  private async removeDatacenters(k8c: K8ssandraCluster, status: StatusBuilder, work: ClusterWork): Promise<void> {
-    const wanted = new Set(datacentersOf(k8c).map((dc) => dc.metadata.name));
+  private async removeDatacenters(k8c: K8ssandraCluster, status: StatusBuilder, work: ClusterWork, leaving: string[]): Promise<void> {
     const byCluster = new Map<string, string[]>();
     for (const [name, entry] of Object.entries(status.status.datacenters ?? {})) {
-      if (wanted.has(name)) continue;
+      if (!leaving.includes(name)) continue;
       const context = entry.contextName ?? "";
       if (!this.mcm.hasCluster(context)) continue;
       byCluster.set(context, [...(byCluster.get(context) ?? []), name]);
@@ -237,6 +292,12 @@ export class K8ssandraClusterReconciler {
         work.run(context, `removing datacenters ${names.join(", ")}`, (cluster) => removeDatacenters(cluster, this.recorder, k8c, status, context, names)),
       ),
     );
+  }
+
+  /** additionalSeeds of one datacenter: nodes of every other datacenter of the cluster (the spec's, and ones not allowed to leave). */
+  private seedsFor(status: StatusBuilder, name: string, members: string[]): string[] {
+    const entries = status.status.datacenters ?? {};
+    return members.filter((other) => other !== name).flatMap((other) => nodeAddresses(entries[other]).slice(0, SEEDS_PER_DATACENTER));
   }
 
   /** Deletes every child in every cluster, waits until they are gone, then lets the K8ssandraCluster go. */
@@ -262,6 +323,7 @@ export class K8ssandraClusterReconciler {
     }
     controllerutil.removeFinalizer(k8c, FINALIZER);
     await this.mcm.manager.client.update(k8c).catch(ignoreNotFound);
+    await this.cql?.close(`${k8c.metadata.namespace}/${k8c.metadata.name}`);
   }
 
   private async writeStatus(k8c: K8ssandraCluster, status: StatusBuilder): Promise<void> {

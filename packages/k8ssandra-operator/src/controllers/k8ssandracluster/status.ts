@@ -8,6 +8,10 @@ export const UNSUPPORTED_FIELDS = "UnsupportedFields";
 export const CLUSTERS_REACHABLE = "ClustersReachable";
 /** Present (False) while the spec asks a datacenter that exists for another num_tokens, which is refused. */
 export const NUM_TOKENS_UNCHANGED = "NumTokensUnchanged";
+/** False while CQL cannot reach the datacenters (replication and rebuilds wait); absent when the operator uses no CQL. */
+export const CASSANDRA_REACHABLE = "CassandraReachable";
+/** False while a datacenter removed from the spec still holds user keyspaces' replicas (it is kept until they are moved). */
+export const DATACENTERS_REMOVABLE = "DatacentersRemovable";
 /** False while an error only a person can fix stops reconciliation (invalid spec, a name conflict, 403, 422...). */
 export const RECONCILED = "Reconciled";
 

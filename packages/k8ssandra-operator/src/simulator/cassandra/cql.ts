@@ -68,16 +68,6 @@ export async function canLogIn(address: string, credentials: Credentials): Promi
   }
 }
 
-/** The node's host ID, as system.local reports it. */
-export async function hostId(address: string, credentials: Credentials | undefined): Promise<string> {
-  return withSession(address, credentials, async (c) => {
-    const rs = await c.execute("SELECT host_id FROM system.local");
-    const id = rs.first()?.get("host_id");
-    if (!id) throw new Error(`${address}: system.local has no host_id`);
-    return String(id);
-  });
-}
-
 const DEFAULT_ROLE: Credentials = { username: "cassandra", password: "cassandra" };
 
 function quoteName(name: string): string {

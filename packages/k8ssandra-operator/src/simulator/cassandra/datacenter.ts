@@ -25,6 +25,8 @@ export interface DatacenterPlan {
   config: CassandraDatacenterConfig;
   additionalSeeds: string[];
   superuser: Credentials | undefined;
+  /** False when the CassandraDatacenter says skip-user-creation: an earlier datacenter of the cluster made the superuser. */
+  createSuperuser: boolean;
   heap: string;
 }
 
@@ -155,10 +157,11 @@ export class LocalDatacenter {
     }
     const credentials = requiresLogin(plan.config) ? plan.superuser : undefined;
     const first = plan.nodes[0] && this.nodes.get(plan.nodes[0].pod);
-    if (first && credentials) await retryWhileAuthSettles(() => this.upsertSuperuser(first, plan, credentials), signal);
+    if (first && credentials && plan.createSuperuser) await retryWhileAuthSettles(() => this.upsertSuperuser(first, plan, credentials), signal);
     for (const planned of plan.nodes) {
       const node = this.nodes.get(planned.pod)!;
-      if (!this.hostIds.has(planned.pod)) this.hostIds.set(planned.pod, await retryWhileAuthSettles(() => node.hostId(credentials), signal));
+      // As the management API does: from the node itself, so no login is needed (a joining datacenter has no roles yet).
+      if (!this.hostIds.has(planned.pod)) this.hostIds.set(planned.pod, await retryWhileAuthSettles(() => node.hostIdFromNodetool(), signal));
     }
     return this.live();
   }
@@ -200,7 +203,9 @@ export class LocalDatacenter {
     const multiDc = decommission && running ? datacenterNames(await running.nodetool(["status"], signal)).length > 1 : false;
     for (const node of [...this.nodes.values()].reverse()) {
       if (multiDc && node.running) {
-        await node.decommission(signal).catch((err: Error) => this.log(`cassandra: ${node.identity.pod} did not decommission (${err.message.split("\n")[0]}); stopping it`));
+        // Forced, as cass-operator decommissions a datacenter being deleted: Cassandra would otherwise refuse to let
+        // its last nodes go while a keyspace (system_auth, until the K8ssandra operator drops it after) keeps replicas here.
+        await node.decommission(signal, { force: true }).catch((err: Error) => this.log(`cassandra: ${node.identity.pod} did not decommission (${err.message.split("\n")[0]}); stopping it`));
       }
       await node.destroy();
     }

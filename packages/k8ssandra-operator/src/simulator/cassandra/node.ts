@@ -4,7 +4,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { claimPort, ManagedProcess, type PortClaim, reaper } from "@operator-ts/runtime/envtest";
 import type { CassandraDatacenterConfig } from "../../api/index.ts";
 import { cassandraYaml, logbackXml, type NodeDirs, rackdcProperties, TOOLS_LOGBACK_XML } from "./config.ts";
-import { answersCql, type Credentials, hostId } from "./cql.ts";
+import { answersCql, type Credentials } from "./cql.ts";
 import { jvmArgs } from "./jvm.ts";
 import { nodetool } from "./nodetool.ts";
 import type { CassandraDistribution } from "./resolve.ts";
@@ -132,18 +132,11 @@ export class CassandraNode {
     this.log(`cassandra: ${pod} answers CQL at ${address}:9042 after ${Math.round((Date.now() - started) / 1000)}s`);
   }
 
-  /**
-   * The node's host ID from system.local; from `nodetool info` when CQL refuses the login (a datacenter that has
-   * joined a cluster whose roles it cannot read yet).
-   */
-  async hostId(credentials: Credentials | undefined): Promise<string> {
-    try {
-      return await hostId(this.identity.address, credentials);
-    } catch (err) {
-      const id = /^ID\s*:\s*([0-9a-f-]{36})/m.exec(await this.nodetool(["info"]).catch(() => ""))?.[1];
-      if (id) return id;
-      throw err;
-    }
+  /** The host ID `nodetool info` reports. */
+  async hostIdFromNodetool(signal?: AbortSignal): Promise<string> {
+    const id = /^ID\s*:\s*([0-9a-f-]{36})/m.exec(await this.nodetool(["info"], signal))?.[1];
+    if (!id) throw new Error(`${this.identity.pod}: nodetool info shows no host ID`);
+    return id;
   }
 
   async nodetool(args: string[], signal?: AbortSignal): Promise<string> {
@@ -160,9 +153,9 @@ export class CassandraNode {
   }
 
   /** Leaves the ring (its ranges streamed to the others), then stops. */
-  async decommission(signal?: AbortSignal): Promise<void> {
-    this.log(`cassandra: decommissioning ${this.identity.pod}`);
-    await this.nodetool(["decommission"], signal);
+  async decommission(signal?: AbortSignal, options: { force?: boolean } = {}): Promise<void> {
+    this.log(`cassandra: decommissioning ${this.identity.pod}${options.force ? " (forced: its datacenter goes)" : ""}`);
+    await this.nodetool(["decommission", ...(options.force ? ["--force"] : [])], signal);
     await this.stop();
   }
 

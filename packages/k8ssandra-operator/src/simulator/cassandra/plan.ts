@@ -6,6 +6,7 @@ import {
   cleanupForKubernetes,
   CONFIG_SECRET_KEY,
   datacenterLabels,
+  SKIP_USER_CREATION_ANNOTATION,
 } from "../../api/index.ts";
 import type { SimulatedNode } from "../topology.ts";
 import type { Credentials } from "./cql.ts";
@@ -85,6 +86,7 @@ export async function planFor(dc: CassandraDatacenter, nodes: SimulatedNode[], h
     config,
     additionalSeeds: dc.spec.additionalSeeds ?? [],
     superuser: credentials,
+    createSuperuser: dc.metadata.annotations?.[SKIP_USER_CREATION_ANNOTATION] !== "true",
     heap,
   };
 }
