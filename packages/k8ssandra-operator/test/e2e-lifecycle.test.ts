@@ -146,17 +146,24 @@ describe("K8ssandra operator end to end on three real clusters", () => {
   });
 
   it("reports invalid specs with a condition and an Event, and the schema rejects what it can", async () => {
-    await env.admin.create(k8cManifest("invalid", [{ name: "dup", context: "east", size: 1 }, { name: "dup", context: "west", size: 1 }]));
+    // No serverVersion in the cluster nor in the datacenter: a relation between fields, which only the operator checks.
+    const unversioned = k8cManifest("invalid", [{ name: "nover", context: "east", size: 1 }]);
+    delete unversioned.spec.cassandra!.serverVersion;
+    await env.admin.create(unversioned);
     const invalid = await eventually(async () => {
       const c = await k8c("invalid");
       return condition(c, "SpecValid")?.status === "False" ? c : undefined;
     }, "SpecValid False");
-    expect(condition(invalid, "SpecValid")?.message).toMatch(/datacenter name "dup" is already used/);
+    expect(condition(invalid, "SpecValid")?.message).toMatch(/serverVersion is required/);
     await eventually(async () => {
       const events = await env.admin.list(Event, { namespace: NS });
       return events.items.some((e) => e.involvedObject?.name === "invalid" && e.reason === "InvalidSpec" && e.type === "Warning");
     }, "InvalidSpec event");
-    expect(await gone(env.operator.mcm.getCluster("east").apiReader.get(CassandraDatacenter, { namespace: NS, name: "dup" }))).toBe(true);
+    expect(await gone(env.operator.mcm.getCluster("east").apiReader.get(CassandraDatacenter, { namespace: NS, name: "nover" }))).toBe(true);
+
+    // Two datacenters of one name: the CRD's CEL rule refuses it before the operator sees it.
+    const duplicate = await env.admin.create(k8cManifest("dup", [{ name: "dup", context: "east", size: 1 }, { name: "dup", context: "west", size: 1 }])).catch((e: unknown) => e);
+    expect((duplicate as Error).message).toMatch(/datacenter names \(metadata.name\) must be unique/);
 
     await env.admin.create(k8cManifest("elsewhere", [{ name: "far", context: "north", size: 1 }]));
     await eventually(async () => condition(await k8c("elsewhere"), "ClustersReachable")?.reason === "UnknownContext", "unknown context reported");

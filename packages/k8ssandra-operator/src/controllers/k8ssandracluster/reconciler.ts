@@ -152,6 +152,8 @@ export class K8ssandraClusterReconciler {
     let blocked = false;
     let reached = dcs.length;
     const refused: string[] = [];
+    const members = [...names.map((d) => d.name), ...removed.filter((r) => !leaving.includes(r))];
+    const seedsUsed = new Map<string, string[]>();
     for (const [position, dc] of dcs.entries()) {
       const context = contextOf(dc);
       const name = dc.metadata.name;
@@ -161,7 +163,8 @@ export class K8ssandraClusterReconciler {
         reached = position;
         break;
       }
-      const seeds = this.seedsFor(status, name, [...names.map((d) => d.name), ...removed.filter((r) => !leaving.includes(r))]);
+      const seeds = this.seedsFor(status, name, members);
+      seedsUsed.set(name, seeds);
       // Every datacenter after the first joins empty: its replicas of the system keyspaces (the superuser's role among
       // them) and of any user data exist only once a rebuild streamed them, whether or not the cluster was live before.
       const rebuild = Boolean(cql) && position > 0;
@@ -235,8 +238,14 @@ export class K8ssandraClusterReconciler {
     this.reportProblems(k8c, status, work.problems);
     status.error([...work.problems.map((p) => p.message), ...reachability, ...cqlTrouble].join("; ") || undefined);
 
-    const allReady = !blocked && ready === dcs.length;
-    status.condition(READY, allReady ? "True" : "False", allReady ? "DatacentersReady" : "DatacentersNotReady", `${ready} of ${dcs.length} datacenters ready`);
+    // A datacenter's seeds were read from the addresses recorded before this pass, and a later datacenter's may have
+    // changed during it: then the earlier one gets its new seeds next time, and the cluster is not Ready until it has.
+    const seedsStale = [...seedsUsed].some(([name, used]) => this.seedsFor(status, name, members).join(",") !== used.join(","));
+    const allReady = !blocked && ready === dcs.length && !seedsStale;
+    const readiness = `${ready} of ${dcs.length} datacenters ready`;
+    if (allReady) status.condition(READY, "True", "DatacentersReady", readiness);
+    else if (seedsStale && !blocked && ready === dcs.length) status.condition(READY, "False", "SeedsUpdating", `${readiness}; their seeds are being brought up to date`);
+    else status.condition(READY, "False", "DatacentersNotReady", readiness);
     if (allReady) {
       // Set once and never taken back, as K8ssandra does: the cluster has been fully up at least once.
       if (!status.isTrue(CASSANDRA_INITIALIZED)) {
@@ -247,6 +256,7 @@ export class K8ssandraClusterReconciler {
     }
     // Errors that may pass are retried with the controller's backoff (the status above is still written).
     if (work.transient.length) throw work.transient[0];
+    if (seedsStale) return { requeue: true };
     if (reachability.length || cqlTrouble.length) return { requeueAfter: RETRY_MS };
     if (cql?.rebuilding) return { requeueAfter: REBUILD_POLL_MS };
     // A keyspace's replication changes in Cassandra, where no watch sees it: look again for the refused removal.
