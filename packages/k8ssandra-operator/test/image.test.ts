@@ -137,6 +137,8 @@ describe("the operator image (scripts/build-image.sh, run with scripts/run-image
         [
           join(SCRIPTS, "run-image.sh"), "--kubeconfig", controlPlane.kubeconfigPath, "--image", TAG, "--env", "K8SSANDRA_CONTROL_PLANE=true", "--",
           "--clientconfig-namespace", NS, "--metrics-bind-address", `127.0.0.1:${metrics}`, "--health-probe-bind-address", `127.0.0.1:${probes}`, "--log-level", "info",
+          // The data plane runs the instant simulator: no Cassandra to talk CQL to.
+          "--no-cql",
         ],
         { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] },
       );

@@ -59,6 +59,7 @@ export function buildProgram(): Command {
     .option("--control-plane", "reconcile K8ssandraClusters and ClientConfigs here (default: $K8SSANDRA_CONTROL_PLANE, else true)")
     .option("--no-control-plane", "run the data-plane controllers only")
     .option("--clientconfig-namespace <namespace>", "where ClientConfigs are read (default: every namespace)")
+    .option("--no-cql", "do not talk CQL to the datacenters (system keyspaces, rebuilds, removal checks): for data planes that run no Cassandra, such as the instant simulator's")
     .option("--credential-renewal-share <share>", "renew data-plane tokens once this share of their lifetime passed", share, 0.8)
     .option("--webhook-port <port>", "serve the K8ssandraCluster validating webhook (HTTPS) on this port (default: no webhook)", positiveInt)
     .option("--webhook-cert-dir <dir>", "the webhook's tls.crt and tls.key, such as cert-manager's Secret (default: made and rotated by the operator)")
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
       kubeconfig?: string;
       context?: string;
       credentialRenewalShare: number;
+      cql: boolean;
       metricsBindAddress: string;
       healthProbeBindAddress: string;
       leaderElect: boolean;
@@ -89,6 +91,7 @@ export function buildProgram(): Command {
           leaderElectionNamespace: opts.leaderElectionNamespace,
           logLevel: opts.logLevel,
           credentialRenewalShare: opts.credentialRenewalShare,
+          cql: opts.cql,
           webhook: opts.webhookPort ? { port: opts.webhookPort, certDir: opts.webhookCertDir, certSecret: opts.webhookCertSecret } : undefined,
         });
       } catch (err) {
