@@ -162,6 +162,10 @@ export function applyJsonPatch<T = unknown>(document: unknown, operations: JsonP
   let doc = deepCopy(document);
   for (const op of operations) {
     if (typeof op?.path !== "string") throw new JsonPatchError(`operation ${JSON.stringify(op)} has no path`);
+    // RFC 6902 requires the member; without this check a missing value would write undefined into the document.
+    if ((op.op === "add" || op.op === "replace" || op.op === "test") && !Object.hasOwn(op, "value")) {
+      throw new JsonPatchError(`${op.op} operation on "${op.path}" has no value`);
+    }
     switch (op.op) {
       case "add":
         doc = addAt(doc, op.path, deepCopy(op.value), false);
