@@ -27,5 +27,5 @@ export {
   SelectorParseError,
   selectorMatches,
 } from "../labels/index.ts";
-export { jsonClone, jsonEqual } from "./json.ts";
+export { jsonClone, jsonEqual } from "../api/json.ts";
 export { transformStripManagedFields } from "./transforms.ts";

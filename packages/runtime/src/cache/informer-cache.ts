@@ -6,7 +6,7 @@ import type { RestTransport } from "../client/transport.ts";
 import { getLogger, type Logger } from "../log/index.ts";
 import { SharedInformer } from "./informer.ts";
 import type { ByObjectOptions, Cache, CacheOptions, Informer } from "./interfaces.ts";
-import { jsonClone } from "./json.ts";
+import { jsonClone } from "../api/json.ts";
 import { ALL_NAMESPACES, fieldIndexName, selectFromStore } from "./query.ts";
 import { fieldSelectorString, labelSelectorString } from "../labels/index.ts";
 import { notFound } from "./errors.ts";

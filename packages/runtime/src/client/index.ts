@@ -41,7 +41,7 @@ export { RestTransport, type Query, type RequestOptions, type WatchEvent } from 
 export { RestClient, type RestClientOptions, withTypeMeta } from "./rest-client.ts";
 export { CachedClient, type NewClientOptions, isUnstructuredType, newClient, unstructuredType } from "./cached-client.ts";
 export { applyJsonPatch, applyMergePatch, createJsonPatch, createMergePatch, JsonPatchError, type JsonPatchOperation, mergeFrom } from "./json-patch.ts";
-export { deepCopy, deepEqual } from "./json.ts";
+export { jsonClone as deepCopy, jsonEqual as deepEqual } from "../api/json.ts";
 // The selector names this folder has always exported; they live in labels/. Here parseLabelSelector returns the
 // requirements as an array, as it always has (labels.parseLabelSelector returns a compiled selector).
 export {

@@ -14,7 +14,7 @@ import type {
   StatusWriter,
   UpdateOptions,
 } from "../client/interfaces.ts";
-import { deepCopy, deepEqual } from "../client/json.ts";
+import { jsonClone, jsonEqual } from "../api/json.ts";
 import { applyJsonPatch, applyMergePatch, JsonPatchError, type JsonPatchOperation } from "../client/json-patch.ts";
 import { fieldRequirementMatches, fieldValue, labelMatcher, parseFieldSelector, SelectorParseError } from "../labels/index.ts";
 import { type FakeRequest, newAlreadyExists, newBadRequest, newConflict, newInvalid, newNotFound } from "./errors.ts";
@@ -116,7 +116,7 @@ export class FakeClient implements Client {
     const target = await this.target(type, key.namespace, "get", key.name);
     const found = this.bucket(target).get(this.storeKey(target, key.name));
     if (!found) throw newNotFound(target.mapping, key.name, this.request("GET", target, key.name));
-    return deepCopy(found) as T;
+    return jsonClone(found) as T;
   }
 
   async list<T extends KubeObject>(type: ResourceType<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
@@ -131,14 +131,14 @@ export class FakeClient implements Client {
       metadata.continue = encodeContinue(end);
       metadata.remainingItemCount = items.length - end;
     }
-    return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata, items: page.map((o) => deepCopy(o) as T) };
+    return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata, items: page.map((o) => jsonClone(o) as T) };
   }
 
   async create<T extends KubeObject>(obj: T, options: CreateOptions = {}): Promise<T> {
     options.signal?.throwIfAborted();
     const type = typeOf(obj);
     const target = await this.target(type, obj.metadata?.namespace, "create", obj.metadata?.name);
-    const candidate = { ...deepCopy(obj), apiVersion: type.apiVersion, kind: type.kind } as T & { status?: unknown };
+    const candidate = { ...jsonClone(obj), apiVersion: type.apiVersion, kind: type.kind } as T & { status?: unknown };
     const m: ObjectMeta = (candidate.metadata = candidate.metadata ?? {});
     const request = this.request("POST", target);
     if (m.resourceVersion) throw newBadRequest("resourceVersion should not be set on objects to be created", request);
@@ -165,7 +165,7 @@ export class FakeClient implements Client {
     const admitted = (await this.admit(target, "CREATE", candidate, undefined, request, options.dryRun)) as typeof candidate;
     if (options.dryRun) return admitted;
     admitted.metadata!.resourceVersion = this.nextResourceVersion();
-    bucket.set(this.storeKey(target, m.name), deepCopy(admitted));
+    bucket.set(this.storeKey(target, m.name), jsonClone(admitted));
     return admitted;
   }
 
@@ -249,11 +249,11 @@ export class FakeClient implements Client {
   /** Stores next as the new state of existing, keeping what only the server may change; returns the stored object. */
   private async commit(target: Target, existing: KubeObject, next: KubeObject, scope: Scope, request: FakeRequest, dryRun?: boolean): Promise<KubeObject> {
     const old = existing as KubeObject & { status?: unknown };
-    let candidate = { ...deepCopy(next), apiVersion: target.type.apiVersion, kind: target.type.kind } as KubeObject & { status?: unknown };
+    let candidate = { ...jsonClone(next), apiVersion: target.type.apiVersion, kind: target.type.kind } as KubeObject & { status?: unknown };
     if (scope === "status") {
-      candidate = { ...deepCopy(old), status: candidate.status };
+      candidate = { ...jsonClone(old), status: candidate.status };
     } else if (this.withStatus.has(target.gvk)) {
-      candidate.status = deepCopy(old.status);
+      candidate.status = jsonClone(old.status);
     }
     if (candidate.status === undefined) delete candidate.status;
     const prev = old.metadata ?? {};
@@ -275,13 +275,13 @@ export class FakeClient implements Client {
     // Webhooks match the resource, not its status subresource.
     if (scope === "main") candidate = (await this.admit(target, "UPDATE", candidate, old, request, dryRun)) as typeof candidate;
     const meta = candidate.metadata!;
-    if (deepEqual(candidate, old)) return deepCopy(old);
-    if (!deepEqual(specOf(candidate), specOf(old))) meta.generation = (prev.generation ?? 0) + 1;
+    if (jsonEqual(candidate, old)) return jsonClone(old);
+    if (!jsonEqual(specOf(candidate), specOf(old))) meta.generation = (prev.generation ?? 0) + 1;
     if (dryRun) return candidate;
     meta.resourceVersion = this.nextResourceVersion();
     const bucket = this.bucket(target);
     if (meta.deletionTimestamp && !meta.finalizers?.length) bucket.delete(this.storeKey(target, name));
-    else bucket.set(this.storeKey(target, name), deepCopy(candidate));
+    else bucket.set(this.storeKey(target, name), jsonClone(candidate));
     return candidate;
   }
 
@@ -301,7 +301,7 @@ export class FakeClient implements Client {
       return;
     }
     if (existing.metadata.deletionTimestamp) return;
-    const marked = deepCopy(existing);
+    const marked = jsonClone(existing);
     marked.metadata = { ...marked.metadata, deletionTimestamp: now(), deletionGracePeriodSeconds: 0, resourceVersion: this.nextResourceVersion() };
     bucket.set(key, marked);
   }
@@ -387,7 +387,7 @@ export class FakeClient implements Client {
     const target: Target = { type, gvk, mapping, namespace: mapping.namespaced ? m.namespace : undefined };
     const key = this.storeKey(target, m.name);
     if (this.bucket(target).has(key)) throw new Error(`fake client: ${type.kind} "${key}" given twice`);
-    const stored = deepCopy(obj);
+    const stored = jsonClone(obj);
     const meta: ObjectMeta = (stored.metadata = { ...stored.metadata });
     if (!mapping.namespaced) delete meta.namespace;
     meta.uid ??= randomUUID();
