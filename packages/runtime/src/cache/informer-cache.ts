@@ -7,7 +7,7 @@ import { getLogger, type Logger } from "../log/index.ts";
 import { SharedInformer } from "./informer.ts";
 import type { ByObjectOptions, Cache, CacheOptions, Informer } from "./interfaces.ts";
 import { jsonClone } from "../api/json.ts";
-import { ALL_NAMESPACES, fieldIndexName, selectFromStore } from "./query.ts";
+import { fieldIndexer, fieldIndexName, selectFromStore } from "./query.ts";
 import { fieldSelectorString, labelSelectorString } from "../labels/index.ts";
 import { notFound } from "./errors.ts";
 
@@ -98,17 +98,7 @@ export class InformerCache implements Cache {
     const entry = await this.entry(type);
     const name = fieldIndexName(field);
     if (entry.informer.store.hasIndex(name)) throw new Error(`field "${field}" of ${type.kind} is already indexed`);
-    const namespaced = entry.mapping.namespaced;
-    entry.informer.addIndex(name, (obj) => {
-      const values = extract(obj as T) ?? [];
-      const ns = namespaced ? obj.metadata?.namespace : undefined;
-      const out: string[] = [];
-      for (const v of values) {
-        out.push(`${ALL_NAMESPACES}/${v}`);
-        if (ns) out.push(`${ns}/${v}`);
-      }
-      return out;
-    });
+    entry.informer.addIndex(name, fieldIndexer(extract as (obj: KubeObject) => string[], entry.mapping.namespaced));
   }
 
   /** True once every informer asked for has synced; false if one could not be created (no mapping, server down). */

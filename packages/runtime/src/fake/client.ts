@@ -16,7 +16,9 @@ import type {
 } from "../client/interfaces.ts";
 import { jsonClone, jsonEqual } from "../api/json.ts";
 import { applyJsonPatch, applyMergePatch, JsonPatchError, type JsonPatchOperation } from "../client/json-patch.ts";
-import { fieldRequirementMatches, fieldValue, labelMatcher, parseFieldSelector, SelectorParseError } from "../labels/index.ts";
+import { SelectorParseError } from "../labels/index.ts";
+import { fieldIndexer, fieldIndexName, selectFromStore } from "../cache/query.ts";
+import { Store } from "../cache/store.ts";
 import { type FakeRequest, newAlreadyExists, newBadRequest, newConflict, newInvalid, newNotFound } from "./errors.ts";
 import { BUILT_IN_KINDS, mappingFor } from "./kinds.ts";
 import { type FakeWebhooks, admit } from "./webhooks.ts";
@@ -71,8 +73,9 @@ export class FakeClient implements Client {
   readonly mapper = new RESTMapper();
   private readonly kinds = new Map<string, RESTMapping>();
   private readonly withStatus = new Set<string>();
-  private readonly indexes = new Map<string, Map<string, IndexFunc>>();
-  private readonly store = new Map<string, Map<string, KubeObject>>();
+  // The cache's own store and selection, so that a list means here what it means to a cached client (an unindexed
+  // field selector fails with MissingIndexError in both).
+  private readonly store = new Map<string, Store<KubeObject>>();
   private lastResourceVersion = 0;
   private readonly statusWriter: StatusWriter;
   private readonly webhooks = new Map<string, FakeWebhooks[]>();
@@ -99,11 +102,10 @@ export class FakeClient implements Client {
   }
 
   addIndex<T extends KubeObject>(type: ResourceType<T>, field: string, extract: IndexFunc<T>): void {
-    const key = gvkKey(type);
-    if (!this.indexes.has(key)) this.indexes.set(key, new Map());
-    const byField = this.indexes.get(key)!;
-    if (byField.has(field)) throw new Error(`an index on "${field}" of ${key} is already registered`);
-    byField.set(field, extract as IndexFunc);
+    const gvk = gvkKey(type);
+    const bucket = this.bucket({ gvk });
+    if (bucket.hasIndex(fieldIndexName(field))) throw new Error(`an index on "${field}" of ${gvk} is already registered`);
+    bucket.addIndex(fieldIndexName(field), fieldIndexer(extract as IndexFunc, this.kinds.get(gvk)?.namespaced ?? true));
   }
 
   status(): StatusWriter {
@@ -145,7 +147,7 @@ export class FakeClient implements Client {
     const bucket = this.bucket(target);
     if (!m.name && m.generateName) {
       do m.name = m.generateName + randomSuffix();
-      while (bucket.has(this.storeKey(target, m.name)));
+      while (bucket.get(this.storeKey(target, m.name)) !== undefined);
     }
     if (!m.name) {
       throw newInvalid(target.mapping, "", [{ field: "metadata.name", reason: "FieldValueRequired", message: "Required value: name or generateName is required" }], request);
@@ -155,7 +157,7 @@ export class FakeClient implements Client {
     }
     if (target.namespace) m.namespace = target.namespace;
     else delete m.namespace;
-    if (bucket.has(this.storeKey(target, m.name))) throw newAlreadyExists(target.mapping, m.name, request);
+    if (bucket.get(this.storeKey(target, m.name)) !== undefined) throw newAlreadyExists(target.mapping, m.name, request);
     m.uid = randomUUID();
     m.creationTimestamp = now();
     m.generation = 1;
@@ -165,7 +167,7 @@ export class FakeClient implements Client {
     const admitted = (await this.admit(target, "CREATE", candidate, undefined, request, options.dryRun)) as typeof candidate;
     if (options.dryRun) return admitted;
     admitted.metadata!.resourceVersion = this.nextResourceVersion();
-    bucket.set(this.storeKey(target, m.name), jsonClone(admitted));
+    bucket.upsert(jsonClone(admitted), this.storeKey(target, m.name));
     return admitted;
   }
 
@@ -281,7 +283,7 @@ export class FakeClient implements Client {
     meta.resourceVersion = this.nextResourceVersion();
     const bucket = this.bucket(target);
     if (meta.deletionTimestamp && !meta.finalizers?.length) bucket.delete(this.storeKey(target, name));
-    else bucket.set(this.storeKey(target, name), jsonClone(candidate));
+    else bucket.upsert(jsonClone(candidate), this.storeKey(target, name));
     return candidate;
   }
 
@@ -303,35 +305,27 @@ export class FakeClient implements Client {
     if (existing.metadata.deletionTimestamp) return;
     const marked = jsonClone(existing);
     marked.metadata = { ...marked.metadata, deletionTimestamp: now(), deletionGracePeriodSeconds: 0, resourceVersion: this.nextResourceVersion() };
-    bucket.set(key, marked);
+    bucket.upsert(marked, key);
   }
 
   private select(target: Target, options: ListOptions, request: FakeRequest): KubeObject[] {
-    let matchesLabels: (labels: Record<string, string> | undefined) => boolean;
-    let fields;
+    let found: KubeObject[];
     try {
-      matchesLabels = labelMatcher(options.labelSelector);
-      fields = parseFieldSelector(options.fieldSelector);
+      found = selectFromStore(this.bucket(target), {
+        kind: target.type.kind,
+        namespaced: target.mapping.namespaced,
+        namespace: target.mapping.namespaced && options.namespace ? options.namespace : undefined,
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        matchingFields: options.matchingFields,
+      });
     } catch (err) {
       if (err instanceof SelectorParseError) throw newBadRequest(err.message, request);
       throw err;
     }
-    const indexes = this.indexes.get(target.gvk);
-    const matching = Object.entries(options.matchingFields ?? {}).map(([field, value]) => {
-      const index = indexes?.get(field);
-      if (!index && field !== "metadata.name" && field !== "metadata.namespace") {
-        throw new Error(`list ${target.type.kind} with matchingFields "${field}": no index with that name is registered for ${target.gvk}`);
-      }
-      return { field, operator: "=" as const, value, index };
-    });
-    const requirements = [...fields.map((f) => ({ ...f, index: indexes?.get(f.field) })), ...matching];
-    const namespace = target.mapping.namespaced ? options.namespace : undefined;
-    const all = [...this.bucket(target).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
-    return all.filter((obj) => {
-      if (namespace && obj.metadata?.namespace !== namespace) return false;
-      if (!matchesLabels(obj.metadata?.labels)) return false;
-      return requirements.every((r) => fieldRequirementMatches(r, r.index ? r.index(obj) : [fieldValue(obj, r.field)]));
-    });
+    // The API server lists in key order.
+    const keyed = found.map((o) => [this.storeKey({ ...target, namespace: o.metadata?.namespace }, o.metadata?.name ?? ""), o] as const);
+    return keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
   }
 
   private async existing(obj: KubeObject, method: string, scope: Scope) {
@@ -355,9 +349,9 @@ export class FakeClient implements Client {
     return { type: { apiVersion: type.apiVersion, kind: type.kind }, gvk, mapping, namespace: mapping.namespaced ? namespace : undefined };
   }
 
-  private bucket(target: Pick<Target, "gvk">): Map<string, KubeObject> {
+  private bucket(target: Pick<Target, "gvk">): Store<KubeObject> {
     let bucket = this.store.get(target.gvk);
-    if (!bucket) this.store.set(target.gvk, (bucket = new Map()));
+    if (!bucket) this.store.set(target.gvk, (bucket = new Store()));
     return bucket;
   }
 
@@ -386,7 +380,7 @@ export class FakeClient implements Client {
     }
     const target: Target = { type, gvk, mapping, namespace: mapping.namespaced ? m.namespace : undefined };
     const key = this.storeKey(target, m.name);
-    if (this.bucket(target).has(key)) throw new Error(`fake client: ${type.kind} "${key}" given twice`);
+    if (this.bucket(target).get(key) !== undefined) throw new Error(`fake client: ${type.kind} "${key}" given twice`);
     const stored = jsonClone(obj);
     const meta: ObjectMeta = (stored.metadata = { ...stored.metadata });
     if (!mapping.namespaced) delete meta.namespace;
@@ -396,6 +390,6 @@ export class FakeClient implements Client {
     const given = Number(meta.resourceVersion);
     if (meta.resourceVersion && Number.isInteger(given)) this.lastResourceVersion = Math.max(this.lastResourceVersion, given);
     meta.resourceVersion ??= this.nextResourceVersion();
-    this.bucket(target).set(key, stored);
+    this.bucket(target).upsert(stored, key);
   }
 }
