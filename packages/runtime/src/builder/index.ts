@@ -92,14 +92,24 @@ export class Builder {
     return controller;
   }
 
+  /**
+   * The name of a controller about to be built for a manager: the one given, or the for() kind's in lower case; it
+   * must be DNS-1123-like and not yet taken in that manager, and is taken by this call. Other builders (the
+   * multi-cluster one) call it too, so that every controller of a manager follows one rule.
+   */
+  static reserveName(mgr: Manager, name: string | undefined, forType: ResourceType | undefined): string {
+    if (!forType && !name) throw new Error("a controller needs for() or named()");
+    const chosen = name ?? forType!.kind.toLowerCase();
+    if (!/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/i.test(chosen)) throw new Error(`controller name "${chosen}" must be a DNS-1123-like name`);
+    const names = namesByManager.get(mgr) ?? new Set<string>();
+    namesByManager.set(mgr, names);
+    if (names.has(chosen)) throw new Error(`controller with name "${chosen}" already exists in this manager; use named() to give it another`);
+    names.add(chosen);
+    return chosen;
+  }
+
   build(reconciler: Reconciler<Request> | ReconcileFunc<Request>): Controller<Request> {
-    if (!this.forType && !this.name) throw new Error("a controller needs for() or named()");
-    const name = this.name ?? this.forType!.kind.toLowerCase();
-    if (!/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/i.test(name)) throw new Error(`controller name "${name}" must be a DNS-1123-like name`);
-    const names = namesByManager.get(this.mgr) ?? new Set<string>();
-    namesByManager.set(this.mgr, names);
-    if (names.has(name)) throw new Error(`controller with name "${name}" already exists in this manager; use named() to give it another`);
-    names.add(name);
+    const name = Builder.reserveName(this.mgr, this.name, this.forType);
 
     const controller = new Controller<Request>({
       ...this.options,
