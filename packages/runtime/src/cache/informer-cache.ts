@@ -230,7 +230,7 @@ export class InformerCache implements Cache {
     entry.controller = controller;
     entry.done = entry.informer.run(controller.signal).catch((err: unknown) => {
       // Reflectors retry every failure themselves; reaching this is a bug, and it must not take the process down.
-      this.log.error({ kind: entry.type.kind, err: (err as Error)?.message }, "informer stopped unexpectedly");
+      this.log.error({ kind: entry.type.kind, err }, "informer stopped unexpectedly");
     });
   }
 }

@@ -53,7 +53,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     this.kind = options.kind;
     this.log = (options.logger ?? getLogger()).child({ component: "informer", kind: metricKind(options) });
     this.store = new Store<T>((index, err) =>
-      this.log.error({ index, err: (err as Error)?.message ?? String(err) }, "index function failed"),
+      this.log.error({ index, err }, "index function failed"),
     );
     if (options.collections.length === 0) throw new Error("an informer needs at least one collection");
     this.reflectors = options.collections.map(
@@ -252,7 +252,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
   }
 
   private readonly failed = (err: unknown): void => {
-    this.log.error({ err: err instanceof Error ? err.message : String(err) }, "event handler failed");
+    this.log.error({ err }, "event handler failed");
   };
 }
 

@@ -181,7 +181,7 @@ export class Reflector<T extends KubeObject> {
         this.stats.errors++;
         if (!listing) informerWatchRestarts.inc({ kind: this.kindLabel, reason: "error" });
         const wait = this.backoff.next();
-        this.log.warn({ err: describe(err), retryInMs: wait }, listing ? "list failed" : "watch failed");
+        this.log.warn({ err, retryInMs: wait }, listing ? "list failed" : "watch failed");
         await this.pause(wait, signal);
       }
     }
@@ -196,7 +196,7 @@ export class Reflector<T extends KubeObject> {
     try {
       return transform(obj);
     } catch (err) {
-      this.log.error({ err: describe(err) }, "transform failed; storing the object as received");
+      this.log.error({ err }, "transform failed; storing the object as received");
       return obj;
     }
   }
@@ -358,6 +358,3 @@ function isResourceVersionTooLarge(err: unknown): boolean {
   );
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

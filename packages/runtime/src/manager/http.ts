@@ -61,7 +61,7 @@ export class HttpServerRunnable implements ServerRunnable {
       try {
         await route(req, res, url);
       } catch (err) {
-        this.log.error({ err: (err as Error).message, path: url.pathname }, "http handler failed");
+        this.log.error({ err, path: url.pathname }, "http handler failed");
         if (!res.headersSent) res.writeHead(500);
         res.end();
       }

@@ -241,7 +241,7 @@ export class Manager {
   private fail(err: unknown): void {
     if (this.failure === undefined) {
       this.failure = err ?? new Error("runnable failed");
-      this.log.error({ err: err instanceof Error ? err.message : String(err) }, "runnable failed, stopping the manager");
+      this.log.error({ err }, "runnable failed, stopping the manager");
     }
     this.stopAll.abort();
   }

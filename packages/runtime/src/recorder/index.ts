@@ -92,7 +92,7 @@ export class EventBroadcaster {
     const next = previous
       .then(() => this.queue.add(() => withRequestScope(scope, () => this.write(key, component, object, namespace, annotations, type, reason, text))))
       .catch((err: unknown) => {
-        this.log.warn({ err: (err as Error).message, reason }, "failed to record event");
+        this.log.warn({ err, reason }, "failed to record event");
       })
       .finally(() => {
         if (this.chains.get(key) === next) this.chains.delete(key);
