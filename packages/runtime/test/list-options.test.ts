@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigMap } from "../src/api/kinds.ts";
 import type { ListOptions, Reader } from "../src/client/interfaces.ts";
-import { RESTMapper } from "../src/api/restmapper.ts";
+import { RESTMapper } from "../src/client/restmapper.ts";
 import { InformerCache, MissingIndexError } from "../src/cache/index.ts";
 import { isBadRequest, RestClient } from "../src/client/index.ts";
 import { RestTransport } from "../src/client/transport.ts";

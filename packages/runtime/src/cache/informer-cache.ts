@@ -1,6 +1,6 @@
 import type { KubeObject, ObjectKey, ObjectList, ResourceType } from "../api/object.ts";
 import { gvkKey } from "../api/meta.ts";
-import { type RESTMapper, type RESTMapping, resourcePath } from "../api/restmapper.ts";
+import { type RESTMapper, type RESTMapping, resourcePath } from "../client/restmapper.ts";
 import type { ListOptions } from "../client/interfaces.ts";
 import type { RestTransport } from "../client/transport.ts";
 import { getLogger, type Logger } from "../log/index.ts";

@@ -1,6 +1,6 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import type { ResourceType } from "../api/object.ts";
-import { RESTMapper } from "../api/restmapper.ts";
+import { RESTMapper } from "../client/restmapper.ts";
 import { InformerCache } from "../cache/index.ts";
 import type { Cache, CacheOptions } from "../cache/interfaces.ts";
 import { newClient, RestClient } from "../client/index.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { gvkKey, typeOf } from "../api/meta.ts";
 import type { KubeObject, ObjectKey, ObjectList, ObjectMeta, ResourceType } from "../api/object.ts";
-import { RESTMapper, type RESTMapping, resourcePath } from "../api/restmapper.ts";
+import { RESTMapper, type RESTMapping, resourcePath } from "../client/restmapper.ts";
 import type {
   Client,
   CreateOptions,
