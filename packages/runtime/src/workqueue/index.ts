@@ -1,5 +1,6 @@
 export { type Clock, type TimerHandle, FakeClock, MAX_TIMER_DELAY_MS, realClock } from "./clock.ts";
 export { type WorkQueue, type QueueOptions, Queue, defaultKeyOf } from "./queue.ts";
+export { type QueueMetrics, type QueueMetricsProvider, noopQueueMetrics } from "./metrics.ts";
 export { type DelayingWorkQueue, DelayingQueue } from "./delaying.ts";
 export { type RateLimitingWorkQueue, type RateLimitingQueueOptions, RateLimitingQueue } from "./ratelimiting.ts";
 export {
