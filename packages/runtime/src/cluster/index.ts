@@ -8,7 +8,7 @@ import type { Client, Reader } from "../client/interfaces.ts";
 import { RestTransport } from "../client/transport.ts";
 import { getLogger, type Logger } from "../log/index.ts";
 import { EventBroadcaster, type EventRecorder } from "../recorder/index.ts";
-import type { Runnable } from "../manager/runnable.ts";
+import type { Runnable } from "../runnable/index.ts";
 
 export interface ClusterOptions {
   /** Defaults to the kubeconfig's current context name. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { currentRequestScope, type RequestScope, withRequestScope } from "../client/scope.ts";
 import { type Logger, getLogger, withLazyLogger } from "../log/index.ts";
-import type { LeaderElectionRunnable, Runnable } from "../manager/runnable.ts";
+import type { LeaderElectionRunnable, Runnable } from "../runnable/index.ts";
 import { type ControllerMetrics, controllerMetrics } from "../metrics/controller.ts";
 import { newQueueMetrics } from "../metrics/workqueue.ts";
 import { type ReconcileFunc, type Reconciler, type Request, type Result, TerminalError, reconcilerFrom, requestKey } from "../reconcile/index.ts";

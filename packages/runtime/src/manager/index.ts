@@ -8,4 +8,4 @@ export {
   type Runnable,
   runnableFunc,
   type ServerRunnable,
-} from "./runnable.ts";
+} from "../runnable/index.ts";

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { connect, createSecureContext, type SecureContextOptions } from "node:tls";
 import type { Checker } from "../healthz/index.ts";
 import { getLogger, type Logger } from "../log/index.ts";
-import type { ServerRunnable } from "../manager/runnable.ts";
+import type { ServerRunnable } from "../runnable/index.ts";
 import { webhookRequestStarted } from "../metrics/webhook.ts";
 import { type AdmissionHandler, errored, MalformedReviewError, parseAdmissionReview } from "./admission.ts";
 import { type CertificatePair, type CertificateSource } from "./certs.ts";
