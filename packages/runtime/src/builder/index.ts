@@ -85,13 +85,6 @@ export class Builder {
     return this;
   }
 
-  /** Builds the controller and adds it to the manager (started at once if the manager runs). */
-  async complete(reconciler: Reconciler<Request> | ReconcileFunc<Request>): Promise<Controller<Request>> {
-    const controller = this.build(reconciler);
-    await this.mgr.add(controller);
-    return controller;
-  }
-
   /**
    * The name of a controller about to be built for a manager: the one given, or the for() kind's in lower case; it
    * must be DNS-1123-like and not yet taken in that manager, and is taken by this call. Other builders (the
@@ -108,9 +101,24 @@ export class Builder {
     return chosen;
   }
 
-  build(reconciler: Reconciler<Request> | ReconcileFunc<Request>): Controller<Request> {
-    const name = Builder.reserveName(this.mgr, this.name, this.forType);
+  /** Builds the controller and adds it to the manager (started at once if the manager runs). */
+  async complete(reconciler: Reconciler<Request> | ReconcileFunc<Request>): Promise<Controller<Request>> {
+    const { controller, attached } = this.assemble(reconciler);
+    await attached;
+    await this.mgr.add(controller);
+    return controller;
+  }
 
+  /** Builds the controller without adding it to the manager. */
+  build(reconciler: Reconciler<Request> | ReconcileFunc<Request>): Controller<Request> {
+    const { controller, attached } = this.assemble(reconciler);
+    attached.catch((err: unknown) => this.mgr.log.error({ err, controller: controller.name }, "a watch could not be attached"));
+    return controller;
+  }
+
+  /** The controller with its watches given to it; a controller not yet started only records them. */
+  private assemble(reconciler: Reconciler<Request> | ReconcileFunc<Request>): { controller: Controller<Request>; attached: Promise<unknown> } {
+    const name = Builder.reserveName(this.mgr, this.name, this.forType);
     const controller = new Controller<Request>({
       ...this.options,
       name,
@@ -118,14 +126,11 @@ export class Builder {
       logger: this.options.logger ?? this.mgr.log,
     });
     const cache = this.mgr.cache;
-    if (this.forType) {
-      controller.watch(kind(cache, this.forType, enqueueRequestForObject(), ...this.globalPredicates, ...this.forPredicates));
-    }
-    for (const w of this.watchList) {
-      controller.watch(kind(cache, w.type, w.handler, ...this.globalPredicates, ...w.predicates));
-    }
-    for (const s of this.rawSources) controller.watch(s);
-    return controller;
+    const sources: Source<Request>[] = [];
+    if (this.forType) sources.push(kind(cache, this.forType, enqueueRequestForObject(), ...this.globalPredicates, ...this.forPredicates));
+    for (const w of this.watchList) sources.push(kind(cache, w.type, w.handler, ...this.globalPredicates, ...w.predicates));
+    sources.push(...this.rawSources);
+    return { controller, attached: Promise.all(sources.map((s) => controller.watch(s))) };
   }
 }
 

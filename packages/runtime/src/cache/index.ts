@@ -2,7 +2,6 @@ export type {
   ByObjectOptions,
   Cache,
   CacheOptions,
-  DeletedFinalStateUnknown,
   HandlerRegistration,
   Informer,
   ReflectorTuning,

@@ -1,12 +1,6 @@
 import type { KubeObject, ObjectKey, ResourceType } from "../api/object.ts";
 import type { FieldSelector, LabelSelector, Reader } from "../client/interfaces.ts";
 
-/** What a delete handler gets when the watch missed the delete and a relist found the object gone. */
-export interface DeletedFinalStateUnknown<T> {
-  key: string;
-  obj: T;
-}
-
 export interface ResourceEventHandler<T extends KubeObject = KubeObject> {
   /** isInInitialList: the object was in the first list (or the replay a late handler gets), not a new creation. */
   onAdd?(obj: T, isInInitialList: boolean): void;

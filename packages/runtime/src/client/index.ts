@@ -42,8 +42,7 @@ export { RestClient, type RestClientOptions, withTypeMeta } from "./rest-client.
 export { CachedClient, type NewClientOptions, isUnstructuredType, newClient, unstructuredType } from "./cached-client.ts";
 export { applyJsonPatch, applyMergePatch, createJsonPatch, createMergePatch, JsonPatchError, type JsonPatchOperation, mergeFrom } from "./json-patch.ts";
 export { jsonClone as deepCopy, jsonEqual as deepEqual } from "../api/json.ts";
-// The selector names this folder has always exported; they live in labels/. Here parseLabelSelector returns the
-// requirements as an array, as it always has (labels.parseLabelSelector returns a compiled selector).
+// The selector names this folder has always exported; they live in labels/.
 export {
   type FieldRequirement,
   type LabelRequirement,
@@ -51,7 +50,7 @@ export {
   formatSelector,
   labelMatcher,
   parseFieldSelector,
-  parseLabelRequirements as parseLabelSelector,
+  parseLabelRequirements,
   SelectorParseError,
 } from "../labels/index.ts";
 

@@ -1,7 +1,6 @@
 export { Manager, type ManagerOptions, setupSignalHandler } from "./manager.ts";
 export { HttpServerRunnable, parseBindAddress } from "./http.ts";
 export {
-  type HasCache,
   isServerRunnable,
   type LeaderElectionRunnable,
   needsLeaderElection,

@@ -29,10 +29,6 @@ export class TerminalError extends Error {
   }
 }
 
-export function isTerminal(err: unknown): boolean {
-  return err instanceof TerminalError;
-}
-
 /** "namespace/name": the work-queue key of a Request. */
 export function requestKey(req: Request): string {
   return req.namespace ? `${req.namespace}/${req.name}` : req.name;

@@ -4,7 +4,6 @@
  * things a manager runs (clusters, controllers, webhook servers) need not import the manager.
  */
 export {
-  type HasCache,
   isServerRunnable,
   type LeaderElectionRunnable,
   needsLeaderElection,

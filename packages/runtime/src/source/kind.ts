@@ -6,7 +6,7 @@ import { getLogger } from "../log/index.ts";
 import { type Predicate, passesCreate, passesDelete, passesUpdate } from "../predicate/index.ts";
 import type { Request } from "../reconcile/index.ts";
 import type { RateLimitingWorkQueue } from "../workqueue/index.ts";
-import { type Source, pollUntil, untilOrAborted } from "./source.ts";
+import { type Source, untilOrAborted } from "./source.ts";
 
 /** What kind() needs of a cache: its shared informers. */
 export type InformerCache = Pick<Cache, "getInformer">;
@@ -78,9 +78,8 @@ class KindSource<T extends KubeObject, Req> implements Source<Req> {
     if (!(await untilOrAborted(this.started, signal))) return false;
     if (!this.informer || !this.registration) return false;
     if (!(await this.informer.waitForSync(signal))) return false;
-    // The informer has its list; this handler may still be receiving its replay of it.
-    const registration = this.registration;
-    return pollUntil(() => registration.hasSynced(), signal);
+    // The replay of the list to this handler ran when it was added, and the informer has its list now.
+    return this.registration.hasSynced();
   }
 
   toString(): string {
