@@ -70,3 +70,13 @@ describe("module graph", () => {
     expect(cycles(graph)).toEqual(["a/x.ts imports ../b/y.ts; b/y.ts imports ../a/x.ts"]);
   });
 });
+
+describe("package comments", () => {
+  it.each(["runtime", "multicluster"])("open every folder's index.ts in packages/%s/src", (pkg) => {
+    const src = join(repo, "packages", pkg, "src");
+    const indexes = sources(src).filter((f) => f.endsWith("/index.ts"));
+    const without = indexes.filter((f) => !readFileSync(f, "utf8").startsWith("/**")).map((f) => relative(src, f));
+    expect(indexes.length).toBeGreaterThan(1);
+    expect(without).toEqual([]);
+  });
+});

@@ -1,3 +1,7 @@
+/**
+ * Ownership across clusters: children in other clusters carry labels naming their owner, their events map back to the
+ * owner's request, and the owner's finalizer deletes them everywhere (owner references stop at a cluster's edge).
+ */
 import { client, handler, type KubeObject, type ResourceType } from "@operator-ts/runtime";
 import type { ClusterHandlerFactory } from "../builder.ts";
 import type { MultiClusterManager } from "../manager.ts";

@@ -1,3 +1,9 @@
+/**
+ * The informer cache: one shared informer per kind (a reflector's list and watch feeding an indexed Store, whose
+ * changes go to event handlers), read through get and list with label selectors, field selectors and field indexes.
+ * A manager's client reads from it and sources attach their handlers to it. Stored objects are shared: reads hand out
+ * copies, event handlers get the stored object itself.
+ */
 export type {
   ByObjectOptions,
   Cache,

@@ -1,3 +1,8 @@
+/**
+ * Talking to the API server: RestTransport (HTTP, authentication, watches), RestClient (one request per call),
+ * CachedClient (reads from the cache, writes through), the REST mapper from kinds to resources, ApiError with its
+ * isNotFound-style predicates, and patches (merge, JSON, apply). The layer below cache/, controller/ and manager/.
+ */
 import { isAlreadyExists, isNotFound } from "./errors.ts";
 
 export type {

@@ -1,3 +1,7 @@
+/**
+ * A Cluster: what it takes to work with one API server, built from a kubeconfig: transport, REST mapper, client,
+ * cache, Event recorder. A manager owns one (its home cluster); the multi-cluster add-on adds more, each a Runnable.
+ */
 import { KubeConfig } from "@kubernetes/client-node";
 import type { ResourceType } from "../api/object.ts";
 import { RESTMapper } from "../client/restmapper.ts";

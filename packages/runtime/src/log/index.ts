@@ -1,3 +1,7 @@
+/**
+ * Logging: one pino root logger, and the logger of the reconcile running now (fromContext, with controller, namespace,
+ * name and reconcileID on it), as Go's logr and log.FromContext. Errors are logged as { err }, through pino's serializer.
+ */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type Logger, pino } from "pino";
 

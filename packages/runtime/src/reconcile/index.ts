@@ -1,3 +1,7 @@
+/**
+ * What a reconciler sees and returns: a Request (namespace and name), a Result (requeue, requeueAfter), and
+ * TerminalError for what retrying cannot fix. The contract between controllers and the code users write.
+ */
 import type { ObjectKey } from "../api/object.ts";
 
 /** What a controller reconciles: the namespace and name of one object. */

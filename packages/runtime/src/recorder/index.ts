@@ -1,3 +1,7 @@
+/**
+ * The Event recorder: Kubernetes Events about objects, aggregated as client-go's recorder does (repeats within ten
+ * minutes raise one Event's count), best effort (never blocking, never throwing) and never carrying secrets.
+ */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import PQueue from "p-queue";
