@@ -1,5 +1,5 @@
 import { gvkKey } from "../api/meta.ts";
-import type { KubeObject, ResourceType } from "../api/object.ts";
+import type { KubeObject, ResourceType, Shared } from "../api/object.ts";
 import type { Cache, HandlerRegistration, Informer } from "../cache/interfaces.ts";
 import type { EventHandler } from "../handler/index.ts";
 import { getLogger } from "../log/index.ts";
@@ -87,7 +87,7 @@ class KindSource<T extends KubeObject, Req> implements Source<Req> {
   }
 
   // A throwing handler or predicate must not break the informer's delivery to other handlers.
-  private guard(event: string, obj: T, fn: () => void): void {
+  private guard(event: string, obj: Shared<T>, fn: () => void): void {
     try {
       fn();
     } catch (err) {
