@@ -1,12 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { repoRoot as repo } from "./support/paths.ts";
 
 // Folders import downwards only: within a package, the graph of which folder imports which (type imports and
 // re-exports included) has no cycle. Files directly in src/ (the package's index) may import any folder.
-
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
