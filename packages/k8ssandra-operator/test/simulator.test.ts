@@ -1,4 +1,4 @@
-import { Manager, Pod, Secret, Service } from "@operator-ts/runtime";
+import { Manager, Pod, Secret, Service, type Shared } from "@operator-ts/runtime";
 import { startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -119,9 +119,9 @@ describe("cass-operator simulator on a real API server with the CassandraDatacen
     mgr = await Manager.create({ kubeconfig: cluster.kubeconfig });
     observing = mgr.start(stopObserver.signal);
     const informer = await mgr.cache.getInformer(CassandraDatacenter);
-    const record = (dc: CassandraDatacenter) => {
+    const record = (dc: Shared<CassandraDatacenter>) => {
       const list = history.get(dc.metadata.name!) ?? [];
-      list.push({ at: Date.now(), generation: dc.metadata.generation ?? 0, status: structuredClone(dc.status ?? {}) });
+      list.push({ at: Date.now(), generation: dc.metadata.generation ?? 0, status: structuredClone(dc.status ?? {}) as CassandraDatacenterStatus });
       history.set(dc.metadata.name!, list);
     };
     informer.addEventHandler({ onAdd: record, onUpdate: (_, dc) => record(dc) });

@@ -1,4 +1,5 @@
 import {
+  Builder,
   type Cluster,
   Controller,
   type ControllerOptions,
@@ -100,8 +101,7 @@ export class MultiClusterBuilder {
   }
 
   async complete(reconciler: reconcile.Reconciler<ClusterRequest> | reconcile.ReconcileFunc<ClusterRequest>): Promise<Controller<ClusterRequest>> {
-    const name = this.name ?? this.forType?.kind.toLowerCase();
-    if (!name) throw new Error("a controller needs for() or named()");
+    const name = Builder.reserveName(this.mcm.manager, this.name, this.forType);
     const controller = new Controller<ClusterRequest>({
       ...this.options,
       name,

@@ -1,3 +1,8 @@
+/**
+ * @operator-ts/multicluster, after multicluster-runtime: one manager and one queue for controllers that watch several
+ * clusters, requests that name their cluster, providers that add and remove clusters (kubeconfig Secrets, a kubeconfig
+ * file), health per cluster, ownership across clusters and pre-flight checks. Built on @operator-ts/runtime's public API.
+ */
 export { type ClusterHandlerFactory, forCluster, mcControllerManagedBy, MultiClusterBuilder, type MultiClusterBuilderOptions } from "./builder.ts";
 export {
   type ClusterHealthOptions,

@@ -91,7 +91,7 @@ function remoteSource(make: () => Source<ClusterRequest>, engaged: Engaged, log:
           } catch (err) {
             if (both.aborted) break;
             const retryInMs = backoff.next();
-            log.warn({ cluster, source: name, err: (err as Error).message, retryInMs }, "could not start a watch on a cluster; retrying");
+            log.warn({ cluster, source: name, err, retryInMs }, "could not start a watch on a cluster; retrying");
             const woken = engaged.wake.signal;
             await delay(retryInMs, undefined, { signal: AbortSignal.any([both, woken]) }).catch(() => undefined);
             if (woken.aborted) backoff.reset();
@@ -248,7 +248,7 @@ export class MultiClusterManager {
       const source = engaged ? remoteSource(() => spec.make(name, cluster), engaged, this.manager.log, name) : spec.make(name, cluster);
       // Remote clusters join without holding up the controller's start: one that is down must not block the others.
       void entry.controller.watch(source, { waitForSync: name === "" }).catch((err: unknown) => {
-        this.manager.log.error({ cluster: name, err: (err as Error).message }, "could not engage a watch");
+        this.manager.log.error({ cluster: name, err }, "could not engage a watch");
       });
       sources.push(source);
     }

@@ -1,4 +1,4 @@
-import { ConfigMap, handler, log, metrics } from "@operator-ts/runtime";
+import { ConfigMap, controllerManagedBy, handler, log, metrics } from "@operator-ts/runtime";
 import { startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allClusters, type ClusterRequest, ClusterUnreachableError, forCluster, mcControllerManagedBy, MultiClusterManager } from "../src/index.ts";
@@ -71,6 +71,15 @@ describe("one manager, one queue, three real clusters", () => {
     await eventually(() => late.some((r) => r.cluster === "east" && r.name === "for-the-late-controller"), "late controller sees east");
     // It also got the objects that existed before it, from its informers' initial lists.
     await eventually(() => late.some((r) => r.cluster === "east" && r.name === "in-east"), "initial list replayed");
+  });
+
+  it("names controllers by the runtime builder's rule: valid and unique among all of the manager's controllers", async () => {
+    const watching = () => mcControllerManagedBy(mcm).watches(ConfigMap, forCluster(handler.enqueueRequestForObject<ConfigMap>()));
+    await expect(watching().named("configmap-watcher").complete(async () => {})).rejects.toThrow(/already exists in this manager/);
+    await expect(watching().named("not a name").complete(async () => {})).rejects.toThrow(/DNS-1123-like/);
+    await expect(watching().complete(async () => {})).rejects.toThrow(/needs for\(\) or named\(\)/);
+    // The single-cluster builder of the same manager draws from the same names.
+    expect(() => controllerManagedBy(mcm.manager).named("configmap-watcher").build(async () => {})).toThrow(/already exists/);
   });
 
   it("watches a cluster added after start, and stops watching it once removed, releasing its sockets and timers", async () => {

@@ -8,7 +8,7 @@
 export * from "./api/object.ts";
 export * from "./api/kinds.ts";
 export { formatApiVersion, gvkKey, gvkOf, keyString, objectKey, objectKeyString, parseApiVersion, typeOf } from "./api/meta.ts";
-export { RESTMapper, type RESTMapping, resourcePath } from "./api/restmapper.ts";
+export { RESTMapper, type RESTMapping, resourcePath } from "./client/restmapper.ts";
 export * as conditions from "./api/conditions.ts";
 export type { Condition } from "./api/conditions.ts";
 

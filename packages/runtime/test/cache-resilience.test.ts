@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigMap } from "../src/api/kinds.ts";
-import { RESTMapper } from "../src/api/restmapper.ts";
+import { RESTMapper } from "../src/client/restmapper.ts";
 import { InformerCache } from "../src/cache/index.ts";
 import { RestTransport } from "../src/client/transport.ts";
 import { startCluster, type TestCluster } from "../src/envtest/index.ts";

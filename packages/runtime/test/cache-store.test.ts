@@ -113,4 +113,12 @@ describe("JSON helpers", () => {
     expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
     expect(jsonEqual([1], { 0: 1 })).toBe(false);
   });
+
+  it("treat an undefined property as absent, as the API server does", () => {
+    expect(jsonEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(jsonEqual({ a: 1 }, { a: 1, b: undefined })).toBe(true);
+    expect(jsonEqual({ a: undefined }, { a: null })).toBe(false);
+    expect(Object.keys(jsonClone({ a: 1, b: undefined }))).toEqual(["a"]);
+    expect(jsonClone({ at: new Date(0) })).toEqual({ at: "1970-01-01T00:00:00.000Z" });
+  });
 });

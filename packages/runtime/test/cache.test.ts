@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigMap, Secret } from "../src/api/kinds.ts";
-import { RESTMapper } from "../src/api/restmapper.ts";
+import { RESTMapper } from "../src/client/restmapper.ts";
 import {
   CacheNotStartedError,
   InformerCache,

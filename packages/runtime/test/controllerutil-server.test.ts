@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigMap, Deployment, type ConfigMap as ConfigMapT, type Deployment as DeploymentT } from "../src/api/kinds.ts";
 import { type KubeObject, resourceType } from "../src/api/object.ts";
-import { RESTMapper } from "../src/api/restmapper.ts";
+import { RESTMapper } from "../src/client/restmapper.ts";
 import { InformerCache } from "../src/cache/index.ts";
 import { isAlreadyExists, isNotFound, newClient, RestClient } from "../src/client/index.ts";
 import { createOrPatch, createOrUpdate, finalize, setControllerReference } from "../src/controllerutil/index.ts";

@@ -4,7 +4,14 @@ import { applyJsonPatch, applyMergePatch, createMergePatch, JsonPatchError } fro
 // The patch algorithms the fake client applies, checked against the examples of their RFCs.
 
 describe("RFC 7386 merge patch", () => {
+  // The examples of sections 1 and 3, then Appendix A's table.
   const cases: [unknown, unknown, unknown][] = [
+    [{ a: "b", c: { d: "e", f: "g" } }, { a: "z", c: { f: null } }, { a: "z", c: { d: "e" } }],
+    [
+      { title: "Goodbye!", author: { givenName: "John", familyName: "Doe" }, tags: ["example", "sample"], content: "This will be unchanged" },
+      { title: "Hello!", phoneNumber: "+01-123-456-7890", author: { familyName: null }, tags: ["example"] },
+      { title: "Hello!", author: { givenName: "John" }, tags: ["example"], content: "This will be unchanged", phoneNumber: "+01-123-456-7890" },
+    ],
     [{ a: "b" }, { a: "c" }, { a: "c" }],
     [{ a: "b" }, { b: "c" }, { a: "b", b: "c" }],
     [{ a: "b" }, { a: null }, {}],

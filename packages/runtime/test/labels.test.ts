@@ -115,9 +115,9 @@ describe("label selectors", () => {
     expect(client.SelectorParseError).toBe(SelectorParseError);
     expect(client.labelMatcher).toBe(labelMatcher);
     expect(predicate.labelMatcher).toBe(labelMatcher);
-    // client.parseLabelSelector keeps returning the requirements as an array.
-    expect(client.parseLabelSelector).toBe(parseLabelRequirements);
-    expect(client.parseLabelSelector({ b: "1", a: "2" })).toEqual([
+    // client.parseLabelRequirements returns the requirements as an array.
+    expect(client.parseLabelRequirements).toBe(parseLabelRequirements);
+    expect(client.parseLabelRequirements({ b: "1", a: "2" })).toEqual([
       { key: "a", operator: "=", values: ["2"] },
       { key: "b", operator: "=", values: ["1"] },
     ]);

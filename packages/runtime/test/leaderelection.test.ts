@@ -136,7 +136,7 @@ describe("leader election: a lease that cannot be renewed", () => {
       expect(lostAfterMs).toBeLessThan(slow.renewDeadlineMs + 3000);
       // The request in flight was aborted at the deadline, not left to its 30 s timeout: the attempt logged the abort
       // as it gave up, just as leadership ended (HTTP/2 resets the stream; the connection may stay open).
-      const aborted = lines.map((l) => JSON.parse(l) as { msg: string; err?: string; time: number }).filter((l) => /error (retrieving|updating) lease/.test(l.msg) && /abort/i.test(l.err ?? ""));
+      const aborted = lines.map((l) => JSON.parse(l) as { msg: string; err?: { message?: string }; time: number }).filter((l) => /error (retrieving|updating) lease/.test(l.msg) && /abort/i.test(l.err?.message ?? ""));
       expect(aborted.length).toBeGreaterThanOrEqual(1);
       expect(Math.abs(aborted.at(-1)!.time - lostAtWallMs)).toBeLessThan(1000);
       console.log(`renewal against a silent API server abandoned ${Math.round(lostAfterMs)} ms after the silence (renew deadline ${slow.renewDeadlineMs} ms)`);

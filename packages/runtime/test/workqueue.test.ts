@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { registry } from "../src/metrics/registry.ts";
+import { newQueueMetrics } from "../src/metrics/workqueue.ts";
 import {
   FakeClock,
   MAX_TIMER_DELAY_MS,
@@ -300,7 +301,7 @@ describe("workqueue metrics", () => {
 
   it("records client-go's metrics with name and controller labels", async () => {
     const clock = new FakeClock();
-    const q = new RateLimitingQueue<string>({ name: "wq-metrics", clock });
+    const q = new RateLimitingQueue<string>({ name: "wq-metrics", clock, metricsProvider: newQueueMetrics });
     const labels = { name: "wq-metrics", controller: "wq-metrics" };
     q.add("a");
     q.add("a");
@@ -335,7 +336,7 @@ describe("workqueue metrics", () => {
 
   it("records nothing for an unnamed queue", async () => {
     const before = (await registry.getSingleMetric("workqueue_adds_total")!.get()).values.length;
-    const q = new Queue<string>();
+    const q = new Queue<string>({ metricsProvider: newQueueMetrics });
     q.add("x");
     expect((await registry.getSingleMetric("workqueue_adds_total")!.get()).values.length).toBe(before);
   });

@@ -1,3 +1,7 @@
+/**
+ * Cluster health: each cluster probed at /readyz and tracked as reachable, unreachable (since when) or removed, so that
+ * reconcilers skip a cluster that does not answer and readiness and metrics say which.
+ */
 import { setTimeout as delay } from "node:timers/promises";
 import { Gauge } from "prom-client";
 import { metrics, type RestTransport } from "@operator-ts/runtime";

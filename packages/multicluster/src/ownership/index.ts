@@ -1,4 +1,8 @@
-import { client, handler, type KubeObject, type ResourceType } from "@operator-ts/runtime";
+/**
+ * Ownership across clusters: children in other clusters carry labels naming their owner, their events map back to the
+ * owner's request, and the owner's finalizer deletes them everywhere (owner references stop at a cluster's edge).
+ */
+import { client, handler, type KubeObject, type ResourceType, type Shared } from "@operator-ts/runtime";
 import type { ClusterHandlerFactory } from "../builder.ts";
 import type { MultiClusterManager } from "../manager.ts";
 import type { ClusterRequest } from "../reconcile.ts";
@@ -65,7 +69,7 @@ export class CrossClusterOwnership {
   }
 
   /** The owner a child's labels name, or undefined when it has none. */
-  ownerOf(child: KubeObject): ClusterRequest | undefined {
+  ownerOf(child: Shared<KubeObject>): ClusterRequest | undefined {
     const labels = child.metadata?.labels ?? {};
     const name = labels[this.keys.name];
     if (!name) return undefined;

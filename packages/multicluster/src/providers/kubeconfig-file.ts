@@ -99,7 +99,7 @@ export class KubeconfigFileProvider implements Runnable {
       try {
         await this.sync();
       } catch (err) {
-        log.error({ err: (err as Error).message, path: this.options.path }, "could not bring the clusters in line with the kubeconfig file; trying again at the next read");
+        log.error({ err, path: this.options.path }, "could not bring the clusters in line with the kubeconfig file; trying again at the next read");
       }
       await delay(this.options.pollIntervalMs ?? 10_000, undefined, { signal: signal }).catch(() => undefined);
     }

@@ -14,6 +14,7 @@ import {
   type ResourceType,
   type Result,
   type Runnable,
+  type Shared,
   Secret,
   source,
 } from "@operator-ts/runtime";
@@ -150,7 +151,7 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
     if (options.type.kind !== "Secret" || options.type.apiVersion !== "v1") {
       // A rotated credential changes the Secret, not the object pointing at it: map Secret events back.
       this.controller.watch(
-        source.kind(this.cache, Secret, handler.enqueueRequestsFromMapFunc((secret: Secret) => this.referencing(secret))),
+        source.kind(this.cache, Secret, handler.enqueueRequestsFromMapFunc<Secret>((secret) => this.referencing(secret))),
       );
     }
     this.controller.watch(source.channel(this.recheck, handler.enqueueRequestForObject<KubeObject>()));
@@ -206,7 +207,7 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
     await this.mcm.removeCluster(previous.cluster);
   }
 
-  private async referencing(secret: Secret): Promise<{ namespace?: string; name: string }[]> {
+  private async referencing(secret: Shared<Secret>): Promise<{ namespace?: string; name: string }[]> {
     const ns = secret.metadata?.namespace;
     const name = secret.metadata?.name;
     return (await this.cache.list(this.options.type)).items

@@ -26,6 +26,27 @@ export interface ObjectMeta {
   managedFields?: unknown[];
 }
 
+/**
+ * An object as deeply read-only: what the cache shares with handlers, predicates, map functions and informer
+ * getters (one object for all of them, as kube-rs hands out Arc<K>), so that a mutation is a compile error rather than
+ * a corrupted cache. Copy it (a cached client's get does) to change it.
+ */
+export type DeepReadonly<T> = T extends string | number | boolean | bigint | symbol | null | undefined | ((...args: never[]) => unknown)
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly DeepReadonly<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
+/** A cache's shared object, read-only. */
+export type Shared<T> = DeepReadonly<T>;
+
+/** The read-only view of an object about to be shared (the same object: no copy is made). */
+export function asShared<T>(obj: T): Shared<T> {
+  return obj as unknown as Shared<T>;
+}
+
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;

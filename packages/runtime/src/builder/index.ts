@@ -1,3 +1,8 @@
+/**
+ * controller-runtime's builder, the short way to a controller: for() the kind it reconciles, owns() the kinds it
+ * creates, watches() anything else, withEventFilter() for all of them; complete() builds a Controller with kind sources
+ * on the manager's cache and adds it to the manager. reserveName() is the one naming rule for every builder of a manager.
+ */
 import type { KubeObject, ResourceType } from "../api/object.ts";
 import { Controller, type ControllerOptions } from "../controller/index.ts";
 import { enqueueRequestForObject, enqueueRequestForOwner, type EventHandler } from "../handler/index.ts";
@@ -85,22 +90,40 @@ export class Builder {
     return this;
   }
 
+  /**
+   * The name of a controller about to be built for a manager: the one given, or the for() kind's in lower case; it
+   * must be DNS-1123-like and not yet taken in that manager, and is taken by this call. Other builders (the
+   * multi-cluster one) call it too, so that every controller of a manager follows one rule.
+   */
+  static reserveName(mgr: Manager, name: string | undefined, forType: ResourceType | undefined): string {
+    if (!forType && !name) throw new Error("a controller needs for() or named()");
+    const chosen = name ?? forType!.kind.toLowerCase();
+    if (!/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/i.test(chosen)) throw new Error(`controller name "${chosen}" must be a DNS-1123-like name`);
+    const names = namesByManager.get(mgr) ?? new Set<string>();
+    namesByManager.set(mgr, names);
+    if (names.has(chosen)) throw new Error(`controller with name "${chosen}" already exists in this manager; use named() to give it another`);
+    names.add(chosen);
+    return chosen;
+  }
+
   /** Builds the controller and adds it to the manager (started at once if the manager runs). */
   async complete(reconciler: Reconciler<Request> | ReconcileFunc<Request>): Promise<Controller<Request>> {
-    const controller = this.build(reconciler);
+    const { controller, attached } = this.assemble(reconciler);
+    await attached;
     await this.mgr.add(controller);
     return controller;
   }
 
+  /** Builds the controller without adding it to the manager. */
   build(reconciler: Reconciler<Request> | ReconcileFunc<Request>): Controller<Request> {
-    if (!this.forType && !this.name) throw new Error("a controller needs for() or named()");
-    const name = this.name ?? this.forType!.kind.toLowerCase();
-    if (!/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/i.test(name)) throw new Error(`controller name "${name}" must be a DNS-1123-like name`);
-    const names = namesByManager.get(this.mgr) ?? new Set<string>();
-    namesByManager.set(this.mgr, names);
-    if (names.has(name)) throw new Error(`controller with name "${name}" already exists in this manager; use named() to give it another`);
-    names.add(name);
+    const { controller, attached } = this.assemble(reconciler);
+    attached.catch((err: unknown) => this.mgr.log.error({ err, controller: controller.name }, "a watch could not be attached"));
+    return controller;
+  }
 
+  /** The controller with its watches given to it; a controller not yet started only records them. */
+  private assemble(reconciler: Reconciler<Request> | ReconcileFunc<Request>): { controller: Controller<Request>; attached: Promise<unknown> } {
+    const name = Builder.reserveName(this.mgr, this.name, this.forType);
     const controller = new Controller<Request>({
       ...this.options,
       name,
@@ -108,14 +131,11 @@ export class Builder {
       logger: this.options.logger ?? this.mgr.log,
     });
     const cache = this.mgr.cache;
-    if (this.forType) {
-      controller.watch(kind(cache, this.forType, enqueueRequestForObject(), ...this.globalPredicates, ...this.forPredicates));
-    }
-    for (const w of this.watchList) {
-      controller.watch(kind(cache, w.type, w.handler, ...this.globalPredicates, ...w.predicates));
-    }
-    for (const s of this.rawSources) controller.watch(s);
-    return controller;
+    const sources: Source<Request>[] = [];
+    if (this.forType) sources.push(kind(cache, this.forType, enqueueRequestForObject(), ...this.globalPredicates, ...this.forPredicates));
+    for (const w of this.watchList) sources.push(kind(cache, w.type, w.handler, ...this.globalPredicates, ...w.predicates));
+    sources.push(...this.rawSources);
+    return { controller, attached: Promise.all(sources.map((s) => controller.watch(s))) };
   }
 }
 

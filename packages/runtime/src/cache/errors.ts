@@ -1,4 +1,4 @@
-import { type RESTMapping, resourcePath } from "../api/restmapper.ts";
+import { type RESTMapping, resourcePath } from "../client/restmapper.ts";
 import { ApiError } from "../client/errors.ts";
 
 /** The NotFound a cached get throws: the same ApiError the API server's answer would give, so isNotFound() works. */

@@ -1,8 +1,13 @@
+/**
+ * The informer cache: one shared informer per kind (a reflector's list and watch feeding an indexed Store, whose
+ * changes go to event handlers), read through get and list with label selectors, field selectors and field indexes.
+ * A manager's client reads from it and sources attach their handlers to it. Stored objects are shared: reads hand out
+ * copies, event handlers get the stored object itself.
+ */
 export type {
   ByObjectOptions,
   Cache,
   CacheOptions,
-  DeletedFinalStateUnknown,
   HandlerRegistration,
   Informer,
   ReflectorTuning,
@@ -27,5 +32,5 @@ export {
   SelectorParseError,
   selectorMatches,
 } from "../labels/index.ts";
-export { jsonClone, jsonEqual } from "./json.ts";
+export { jsonClone, jsonEqual } from "../api/json.ts";
 export { transformStripManagedFields } from "./transforms.ts";

@@ -1,13 +1,13 @@
 import type { KubeObject, ObjectKey, ObjectList, ResourceType } from "../api/object.ts";
 import { gvkKey } from "../api/meta.ts";
-import { type RESTMapper, type RESTMapping, resourcePath } from "../api/restmapper.ts";
+import { type RESTMapper, type RESTMapping, resourcePath } from "../client/restmapper.ts";
 import type { ListOptions } from "../client/interfaces.ts";
 import type { RestTransport } from "../client/transport.ts";
 import { getLogger, type Logger } from "../log/index.ts";
 import { SharedInformer } from "./informer.ts";
 import type { ByObjectOptions, Cache, CacheOptions, Informer } from "./interfaces.ts";
-import { jsonClone } from "./json.ts";
-import { ALL_NAMESPACES, fieldIndexName, selectFromStore } from "./query.ts";
+import { jsonClone } from "../api/json.ts";
+import { fieldIndexer, fieldIndexName, selectFromStore } from "./query.ts";
 import { fieldSelectorString, labelSelectorString } from "../labels/index.ts";
 import { notFound } from "./errors.ts";
 
@@ -98,17 +98,7 @@ export class InformerCache implements Cache {
     const entry = await this.entry(type);
     const name = fieldIndexName(field);
     if (entry.informer.store.hasIndex(name)) throw new Error(`field "${field}" of ${type.kind} is already indexed`);
-    const namespaced = entry.mapping.namespaced;
-    entry.informer.addIndex(name, (obj) => {
-      const values = extract(obj as T) ?? [];
-      const ns = namespaced ? obj.metadata?.namespace : undefined;
-      const out: string[] = [];
-      for (const v of values) {
-        out.push(`${ALL_NAMESPACES}/${v}`);
-        if (ns) out.push(`${ns}/${v}`);
-      }
-      return out;
-    });
+    entry.informer.addIndex(name, fieldIndexer(extract as (obj: KubeObject) => string[], entry.mapping.namespaced));
   }
 
   /** True once every informer asked for has synced; false if one could not be created (no mapping, server down). */
@@ -240,7 +230,7 @@ export class InformerCache implements Cache {
     entry.controller = controller;
     entry.done = entry.informer.run(controller.signal).catch((err: unknown) => {
       // Reflectors retry every failure themselves; reaching this is a bug, and it must not take the process down.
-      this.log.error({ kind: entry.type.kind, err: (err as Error)?.message }, "informer stopped unexpectedly");
+      this.log.error({ kind: entry.type.kind, err }, "informer stopped unexpectedly");
     });
   }
 }

@@ -1,4 +1,4 @@
-import type { KubeObject, ObjectKey } from "../api/object.ts";
+import { asShared, type KubeObject, type ObjectKey, type Shared } from "../api/object.ts";
 import { keyString, objectKeyString } from "../api/meta.ts";
 import type { RestTransport } from "../client/transport.ts";
 import { getLogger, type Logger } from "../log/index.ts";
@@ -53,7 +53,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     this.kind = options.kind;
     this.log = (options.logger ?? getLogger()).child({ component: "informer", kind: metricKind(options) });
     this.store = new Store<T>((index, err) =>
-      this.log.error({ index, err: (err as Error)?.message ?? String(err) }, "index function failed"),
+      this.log.error({ index, err }, "index function failed"),
     );
     if (options.collections.length === 0) throw new Error("an informer needs at least one collection");
     this.reflectors = options.collections.map(
@@ -123,7 +123,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
       for (const obj of this.store.values()) {
         if (reg.removed) break;
         try {
-          settle(handler.onAdd!(obj, true), this.failed);
+          settle(handler.onAdd!(asShared(obj), true), this.failed);
         } catch (err) {
           this.failed(err);
         }
@@ -160,16 +160,17 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     });
   }
 
-  getByKey(key: ObjectKey): T | undefined {
-    return this.store.get(keyString(key));
+  getByKey(key: ObjectKey): Shared<T> | undefined {
+    const obj = this.store.get(keyString(key));
+    return obj === undefined ? undefined : asShared(obj);
   }
 
-  listAll(): T[] {
-    return this.store.list();
+  listAll(): Shared<T>[] {
+    return asShared(this.store.list()) as Shared<T>[];
   }
 
-  byIndex(index: string, value: string): T[] {
-    return this.store.byIndex(index, value);
+  byIndex(index: string, value: string): Shared<T>[] {
+    return asShared(this.store.byIndex(index, value)) as Shared<T>[];
   }
 
   addIndex(index: string, extract: (obj: T) => string[]): void {
@@ -222,7 +223,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     for (const reg of handlers) {
       if (reg.removed || !reg.handler.onAdd) continue;
       try {
-        settle(reg.handler.onAdd(obj, initial), this.failed);
+        settle(reg.handler.onAdd(asShared(obj), initial), this.failed);
       } catch (err) {
         this.failed(err);
       }
@@ -233,7 +234,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     for (const reg of handlers) {
       if (reg.removed || !reg.handler.onUpdate) continue;
       try {
-        settle(reg.handler.onUpdate(oldObj, newObj), this.failed);
+        settle(reg.handler.onUpdate(asShared(oldObj), asShared(newObj)), this.failed);
       } catch (err) {
         this.failed(err);
       }
@@ -244,7 +245,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     for (const reg of handlers) {
       if (reg.removed || !reg.handler.onDelete) continue;
       try {
-        settle(reg.handler.onDelete(obj, stateUnknown), this.failed);
+        settle(reg.handler.onDelete(asShared(obj), stateUnknown), this.failed);
       } catch (err) {
         this.failed(err);
       }
@@ -252,7 +253,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
   }
 
   private readonly failed = (err: unknown): void => {
-    this.log.error({ err: err instanceof Error ? err.message : String(err) }, "event handler failed");
+    this.log.error({ err }, "event handler failed");
   };
 }
 

@@ -1,18 +1,12 @@
-import type { KubeObject, ObjectKey, ResourceType } from "../api/object.ts";
+import type { KubeObject, ObjectKey, ResourceType, Shared } from "../api/object.ts";
 import type { FieldSelector, LabelSelector, Reader } from "../client/interfaces.ts";
-
-/** What a delete handler gets when the watch missed the delete and a relist found the object gone. */
-export interface DeletedFinalStateUnknown<T> {
-  key: string;
-  obj: T;
-}
 
 export interface ResourceEventHandler<T extends KubeObject = KubeObject> {
   /** isInInitialList: the object was in the first list (or the replay a late handler gets), not a new creation. */
-  onAdd?(obj: T, isInInitialList: boolean): void;
-  onUpdate?(oldObj: T, newObj: T): void;
+  onAdd?(obj: Shared<T>, isInInitialList: boolean): void;
+  onUpdate?(oldObj: Shared<T>, newObj: Shared<T>): void;
   /** deleteStateUnknown: the final state was not observed (a relist after missed events found it gone). */
-  onDelete?(obj: T, deleteStateUnknown: boolean): void;
+  onDelete?(obj: Shared<T>, deleteStateUnknown: boolean): void;
 }
 
 export interface HandlerRegistration {
@@ -30,9 +24,9 @@ export interface Informer<T extends KubeObject = KubeObject> {
   /** Resolves true once the first list is in the store, false if the signal aborts first. */
   waitForSync(signal?: AbortSignal): Promise<boolean>;
   /** Objects straight from the store: shared, never to be mutated. */
-  getByKey(key: ObjectKey): T | undefined;
-  listAll(): T[];
-  byIndex(index: string, value: string): T[];
+  getByKey(key: ObjectKey): Shared<T> | undefined;
+  listAll(): Shared<T>[];
+  byIndex(index: string, value: string): Shared<T>[];
   addIndex(index: string, extract: (obj: T) => string[]): void;
   lastSyncResourceVersion(): string | undefined;
 }

@@ -8,6 +8,23 @@ export const fieldIndexName = (field: string): string => `field:${field}`;
 /** Field index values are filed per namespace and, under this prefix, for all namespaces, as controller-runtime does. */
 export const ALL_NAMESPACES = "__all_namespaces";
 
+/**
+ * The store index behind fieldIndexName(field) for an extract function: each value filed for all namespaces and, for
+ * a namespaced object, for its namespace, so a lookup within one namespace costs the size of its answer.
+ */
+export function fieldIndexer<T extends KubeObject>(extract: (obj: T) => readonly string[], namespaced: boolean): (obj: T) => string[] {
+  return (obj) => {
+    const values = extract(obj) ?? [];
+    const ns = namespaced ? obj.metadata?.namespace : undefined;
+    const out: string[] = [];
+    for (const v of values) {
+      out.push(`${ALL_NAMESPACES}/${v}`);
+      if (ns) out.push(`${ns}/${v}`);
+    }
+    return out;
+  };
+}
+
 export interface StoreQuery {
   kind: string;
   namespaced: boolean;

@@ -6,6 +6,7 @@ import { getLogger, type Logger } from "../log/index.ts";
 import { Backoff, sleep } from "./backoff.ts";
 import type { ReflectorTuning } from "./interfaces.ts";
 import { informerLists, informerWatchRestarts, metricKind } from "./metrics.ts";
+import { failed, initialReflectorState, listArrived, nextStep, type ReflectorFailure, type ReflectorState, startRun } from "./reflector-state.ts";
 
 /** Where a reflector delivers what it lists and watches. Calls never overlap and must not throw. */
 export interface ReflectorSink<T> {
@@ -89,12 +90,7 @@ export class Reflector<T extends KubeObject> {
   private readonly backoff: Backoff;
   private readonly kindLabel: string;
   private rv: string | undefined;
-  private listed = false;
-  /** True from the start and after a 410 until a complete list has arrived. */
-  private needList = true;
-  /** Whether the API server streams lists (sendInitialEvents); undefined until tried. */
-  private watchList: boolean | undefined;
-  private lastGoneAt = 0;
+  private state: ReflectorState;
   /** Aborted by retryNow() to end the backoff wait in progress. */
   private wake = new AbortController();
   readonly stats: ReflectorStats = emptyStats();
@@ -102,7 +98,7 @@ export class Reflector<T extends KubeObject> {
   constructor(options: ReflectorOptions<T>) {
     this.options = options;
     this.backoff = new Backoff(options.tuning?.backoff);
-    if (options.tuning?.streamingLists !== true) this.watchList = false;
+    this.state = initialReflectorState(options.tuning?.streamingLists === true);
     this.kindLabel = metricKind(options);
     this.log = (options.logger ?? getLogger()).child({
       component: "reflector",
@@ -117,7 +113,7 @@ export class Reflector<T extends KubeObject> {
   }
 
   get hasListed(): boolean {
-    return this.listed;
+    return this.state.listed;
   }
 
   /**
@@ -136,15 +132,15 @@ export class Reflector<T extends KubeObject> {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    this.needList = true;
+    this.state = startRun(this.state);
     while (!signal.aborted) {
       try {
         let outcome: WatchOutcome;
-        if (this.needList && this.watchList !== false) {
-          // The list streams through a watch that goes on as the watch: one request, from the watch cache.
+        const step = nextStep(this.state);
+        if (step === "stream") {
           outcome = await this.watch(signal, true);
         } else {
-          if (this.needList) await this.list(signal);
+          if (step === "list") await this.list(signal);
           outcome = await this.watch(signal, false);
         }
         if (outcome === "short") {
@@ -159,29 +155,26 @@ export class Reflector<T extends KubeObject> {
         }
       } catch (err) {
         if (signal.aborted) break;
-        // Still listing if no complete list arrived since the last one was asked for (a streamed list sets it midway).
-        const listing = this.needList;
-        if (listing && this.watchList !== false && (err instanceof WatchListUnsupported || isWatchListRejected(err))) {
+        const now = Date.now();
+        const decision = failed(this.state, classify(err), now);
+        this.state = decision.state;
+        if (decision.action === "page lists") {
           // An API server without streaming lists (older than 1.27, or the feature turned off): page the list instead.
-          this.watchList = false;
           this.log.info({ reason: (err as Error).message }, "streaming lists not available; using paginated lists");
           continue;
         }
-        if (!listing && (isGone(err) || isResourceVersionTooLarge(err))) {
-          this.needList = true;
+        if (decision.action === "relist") {
           this.stats.relistsAfterGone++;
           informerWatchRestarts.inc({ kind: this.kindLabel, reason: "gone" });
           this.log.info({ resourceVersion: this.rv, reason: (err as Error).message }, "watch resourceVersion is gone; relisting");
-          // Relist at once, unless the previous relist was just as short-lived: then the server needs a rest.
-          const now = Date.now();
-          if (now - this.lastGoneAt < SHORT_WATCH_MS * 5) await this.pause(this.backoff.next(now), signal);
-          this.lastGoneAt = now;
+          if (decision.pause) await this.pause(this.backoff.next(now), signal);
           continue;
         }
+        const listing = decision.listing;
         this.stats.errors++;
         if (!listing) informerWatchRestarts.inc({ kind: this.kindLabel, reason: "error" });
         const wait = this.backoff.next();
-        this.log.warn({ err: describe(err), retryInMs: wait }, listing ? "list failed" : "watch failed");
+        this.log.warn({ err, retryInMs: wait }, listing ? "list failed" : "watch failed");
         await this.pause(wait, signal);
       }
     }
@@ -196,7 +189,7 @@ export class Reflector<T extends KubeObject> {
     try {
       return transform(obj);
     } catch (err) {
-      this.log.error({ err: describe(err) }, "transform failed; storing the object as received");
+      this.log.error({ err }, "transform failed; storing the object as received");
       return obj;
     }
   }
@@ -329,13 +322,12 @@ export class Reflector<T extends KubeObject> {
 
   /** A complete list has arrived (paged or streamed): it replaces the sink's state. */
   private finishList(items: T[], rv: string): void {
-    this.needList = false;
+    const arrived = listArrived(this.state);
+    this.state = arrived.state;
     this.rv = rv;
     this.stats.lists++;
     informerLists.inc({ kind: this.kindLabel });
-    const first = !this.listed;
-    this.listed = true;
-    this.options.sink.replace(items, rv, first);
+    this.options.sink.replace(items, rv, arrived.first);
     this.options.sink.resourceVersion?.(rv);
   }
 }
@@ -344,6 +336,13 @@ export class Reflector<T extends KubeObject> {
 const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 
 class WatchListUnsupported extends Error {}
+
+/** What a failure means to the state machine; the errors' shapes stay here, with the I/O. */
+function classify(err: unknown): ReflectorFailure {
+  if (err instanceof WatchListUnsupported || isWatchListRejected(err)) return "streaming unsupported";
+  if (isGone(err) || isResourceVersionTooLarge(err)) return "gone";
+  return "other";
+}
 
 /** A server that does not accept sendInitialEvents answers the watch with 400 or 422 (Invalid). */
 function isWatchListRejected(err: unknown): boolean {
@@ -358,6 +357,3 @@ function isResourceVersionTooLarge(err: unknown): boolean {
   );
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -1,6 +1,6 @@
 import type { KubeObject } from "../api/object.ts";
 import { objectKeyString } from "../api/meta.ts";
-import { jsonEqual } from "./json.ts";
+import { jsonEqual } from "../api/json.ts";
 
 /** The values an object is filed under in one index. Must not throw, and must return the same for the same object. */
 export type IndexFunc<T> = (obj: T) => readonly string[];

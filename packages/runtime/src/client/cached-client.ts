@@ -1,6 +1,6 @@
 import { gvkKey } from "../api/meta.ts";
 import type { KubeObject, ObjectKey, ObjectList, ResourceType, Unstructured } from "../api/object.ts";
-import type { RESTMapper } from "../api/restmapper.ts";
+import type { RESTMapper } from "./restmapper.ts";
 import type {
   Client,
   CreateOptions,

@@ -1,3 +1,8 @@
+/**
+ * Talking to the API server: RestTransport (HTTP, authentication, watches), RestClient (one request per call),
+ * CachedClient (reads from the cache, writes through), the REST mapper from kinds to resources, ApiError with its
+ * isNotFound-style predicates, and patches (merge, JSON, apply). The layer below cache/, controller/ and manager/.
+ */
 import { isAlreadyExists, isNotFound } from "./errors.ts";
 
 export type {
@@ -41,9 +46,8 @@ export { RestTransport, type Query, type RequestOptions, type TransportOptions, 
 export { RestClient, type RestClientOptions, withTypeMeta } from "./rest-client.ts";
 export { CachedClient, type NewClientOptions, isUnstructuredType, newClient, unstructuredType } from "./cached-client.ts";
 export { applyJsonPatch, applyMergePatch, createJsonPatch, createMergePatch, JsonPatchError, type JsonPatchOperation, mergeFrom } from "./json-patch.ts";
-export { deepCopy, deepEqual } from "./json.ts";
-// The selector names this folder has always exported; they live in labels/. Here parseLabelSelector returns the
-// requirements as an array, as it always has (labels.parseLabelSelector returns a compiled selector).
+export { jsonClone as deepCopy, jsonEqual as deepEqual } from "../api/json.ts";
+// The selector names this folder has always exported; they live in labels/.
 export {
   type FieldRequirement,
   type LabelRequirement,
@@ -51,7 +55,7 @@ export {
   formatSelector,
   labelMatcher,
   parseFieldSelector,
-  parseLabelRequirements as parseLabelSelector,
+  parseLabelRequirements,
   SelectorParseError,
 } from "../labels/index.ts";
 

@@ -1,5 +1,5 @@
 import type { KubeObject, ObjectKey, ObjectList, ResourceType } from "../api/object.ts";
-import type { RESTMapper } from "../api/restmapper.ts";
+import type { RESTMapper } from "./restmapper.ts";
 
 import type { FieldSelector, LabelSelector } from "../labels/index.ts";
 

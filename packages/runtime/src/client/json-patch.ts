@@ -1,6 +1,6 @@
 import type { KubeObject } from "../api/object.ts";
 import { type Patch } from "./interfaces.ts";
-import { deepCopy, deepEqual, isPlainObject } from "./json.ts";
+import { jsonClone, jsonEqual, isPlainObject } from "../api/json.ts";
 
 /** One RFC 6902 operation. */
 export interface JsonPatchOperation {
@@ -17,7 +17,7 @@ export class JsonPatchError extends Error {
 
 /** RFC 7386: returns the patched value; neither argument is modified. */
 export function applyMergePatch<T = unknown>(target: unknown, patch: unknown): T {
-  if (!isPlainObject(patch)) return deepCopy(patch) as T;
+  if (!isPlainObject(patch)) return jsonClone(patch) as T;
   const result: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
@@ -31,8 +31,8 @@ export function applyMergePatch<T = unknown>(target: unknown, patch: unknown): T
  * whole, as merge patches do; a property removed in modified becomes null.
  */
 export function createMergePatch(original: unknown, modified: unknown): unknown {
-  if (deepEqual(original, modified)) return undefined;
-  if (!isPlainObject(original) || !isPlainObject(modified)) return modified === undefined ? null : deepCopy(modified);
+  if (jsonEqual(original, modified)) return undefined;
+  if (!isPlainObject(original) || !isPlainObject(modified)) return modified === undefined ? null : jsonClone(modified);
   const patch: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(modified)) {
     if (value === undefined) continue;
@@ -70,8 +70,8 @@ function escapeToken(token: string): string {
  * applies the same way whatever happened inside it.
  */
 export function createJsonPatch(original: unknown, modified: unknown, path = ""): JsonPatchOperation[] {
-  if (deepEqual(original, modified)) return [];
-  if (!isPlainObject(original) || !isPlainObject(modified)) return [{ op: "replace", path, value: deepCopy(modified) }];
+  if (jsonEqual(original, modified)) return [];
+  if (!isPlainObject(original) || !isPlainObject(modified)) return [{ op: "replace", path, value: jsonClone(modified) }];
   const ops: JsonPatchOperation[] = [];
   for (const [key, value] of Object.entries(original)) {
     if (value !== undefined && modified[key] === undefined) ops.push({ op: "remove", path: `${path}/${escapeToken(key)}` });
@@ -79,7 +79,7 @@ export function createJsonPatch(original: unknown, modified: unknown, path = "")
   for (const [key, value] of Object.entries(modified)) {
     if (value === undefined) continue;
     const at = `${path}/${escapeToken(key)}`;
-    if (original[key] === undefined) ops.push({ op: "add", path: at, value: deepCopy(value) });
+    if (original[key] === undefined) ops.push({ op: "add", path: at, value: jsonClone(value) });
     else ops.push(...createJsonPatch(original[key], value, at));
   }
   return ops;
@@ -159,21 +159,25 @@ function removeAt(doc: unknown, pointer: string): unknown {
 /** RFC 6902: applies every operation or none (the input is never modified); throws JsonPatchError. */
 export function applyJsonPatch<T = unknown>(document: unknown, operations: JsonPatchOperation[]): T {
   if (!Array.isArray(operations)) throw new JsonPatchError("a JSON patch is an array of operations");
-  let doc = deepCopy(document);
+  let doc = jsonClone(document);
   for (const op of operations) {
     if (typeof op?.path !== "string") throw new JsonPatchError(`operation ${JSON.stringify(op)} has no path`);
+    // RFC 6902 requires the member; without this check a missing value would write undefined into the document.
+    if ((op.op === "add" || op.op === "replace" || op.op === "test") && !Object.hasOwn(op, "value")) {
+      throw new JsonPatchError(`${op.op} operation on "${op.path}" has no value`);
+    }
     switch (op.op) {
       case "add":
-        doc = addAt(doc, op.path, deepCopy(op.value), false);
+        doc = addAt(doc, op.path, jsonClone(op.value), false);
         break;
       case "replace":
-        doc = addAt(doc, op.path, deepCopy(op.value), true);
+        doc = addAt(doc, op.path, jsonClone(op.value), true);
         break;
       case "remove":
         doc = removeAt(doc, op.path);
         break;
       case "test":
-        if (!deepEqual(getAt(doc, op.path), op.value)) {
+        if (!jsonEqual(getAt(doc, op.path), op.value)) {
           throw new JsonPatchError(`test of "${op.path}" failed: value differs from ${JSON.stringify(op.value)}`);
         }
         break;
@@ -183,7 +187,7 @@ export function applyJsonPatch<T = unknown>(document: unknown, operations: JsonP
         if (op.op === "move" && op.path.startsWith(`${op.from}/`)) {
           throw new JsonPatchError(`cannot move "${op.from}" into its own child "${op.path}"`);
         }
-        const value = deepCopy(getAt(doc, op.from));
+        const value = jsonClone(getAt(doc, op.from));
         if (op.op === "move") doc = removeAt(doc, op.from);
         doc = addAt(doc, op.path, value, false);
         break;

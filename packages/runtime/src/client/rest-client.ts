@@ -1,6 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject, ObjectKey, ObjectList, ResourceType } from "../api/object.ts";
-import { RESTMapper, type RESTMapping, resourcePath } from "../api/restmapper.ts";
+import { RESTMapper, type RESTMapping, resourcePath } from "./restmapper.ts";
 import { typeOf } from "../api/meta.ts";
 import {
   type Client,

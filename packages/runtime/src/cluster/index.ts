@@ -1,6 +1,10 @@
+/**
+ * A Cluster: what it takes to work with one API server, built from a kubeconfig: transport, REST mapper, client,
+ * cache, Event recorder. A manager owns one (its home cluster); the multi-cluster add-on adds more, each a Runnable.
+ */
 import { KubeConfig } from "@kubernetes/client-node";
 import type { ResourceType } from "../api/object.ts";
-import { RESTMapper } from "../api/restmapper.ts";
+import { RESTMapper } from "../client/restmapper.ts";
 import { InformerCache } from "../cache/index.ts";
 import type { Cache, CacheOptions } from "../cache/interfaces.ts";
 import { newClient, RestClient } from "../client/index.ts";
@@ -8,7 +12,7 @@ import type { Client, Reader } from "../client/interfaces.ts";
 import { RestTransport } from "../client/transport.ts";
 import { getLogger, type Logger } from "../log/index.ts";
 import { EventBroadcaster, type EventRecorder } from "../recorder/index.ts";
-import type { Runnable } from "../manager/runnable.ts";
+import type { Runnable } from "../runnable/index.ts";
 
 export interface ClusterOptions {
   /** Defaults to the kubeconfig's current context name. */

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { currentRequestScope, type RequestScope, withRequestScope } from "../client/scope.ts";
 import { type Logger, getLogger, withLazyLogger } from "../log/index.ts";
-import type { LeaderElectionRunnable, Runnable } from "../manager/runnable.ts";
+import type { LeaderElectionRunnable, Runnable } from "../runnable/index.ts";
 import { type ControllerMetrics, controllerMetrics } from "../metrics/controller.ts";
-import { type ReconcileFunc, type Reconciler, type Request, type Result, TerminalError, reconcilerFrom } from "../reconcile/index.ts";
+import { newQueueMetrics } from "../metrics/workqueue.ts";
+import { type ReconcileFunc, type Reconciler, type Request, type Result, TerminalError, reconcilerFrom, requestKey } from "../reconcile/index.ts";
 import type { Source } from "../source/index.ts";
 import { type Clock, type RateLimiter, RateLimitingQueue, realClock } from "../workqueue/index.ts";
 
@@ -98,7 +99,8 @@ export class Controller<Req = Request> implements Runnable, LeaderElectionRunnab
     this.queue = new RateLimitingQueue<Req>({
       name: opts.name,
       controller: opts.name,
-      keyOf: opts.keyOf,
+      keyOf: opts.keyOf ?? (requestKey as (req: Req) => string),
+      metricsProvider: newQueueMetrics,
       fairnessKeyOf: opts.fairnessKeyOf,
       clock: this.clock,
       rateLimiter: opts.rateLimiter,

@@ -2,7 +2,7 @@ import { objectKey, typeOf } from "../api/meta.ts";
 import type { KubeObject } from "../api/object.ts";
 import { isAlreadyExists, isNotFound } from "../client/errors.ts";
 import type { Client, Reader } from "../client/interfaces.ts";
-import { deepCopy, deepEqual } from "../client/json.ts";
+import { jsonClone, jsonEqual } from "../api/json.ts";
 import { createMergePatch } from "../client/json-patch.ts";
 
 export type OperationResult = "created" | "updated" | "unchanged";
@@ -56,7 +56,7 @@ async function load<T extends KubeObject>(client: Reader, obj: T): Promise<boole
  */
 export async function createOrUpdate<T extends KubeObject>(client: Client, obj: T, mutate: MutateFn<T>, options: CreateOrUpdateOptions = {}): Promise<OperationResult> {
   if (!(await load(client, obj))) {
-    const key = deepCopy(obj);
+    const key = jsonClone(obj);
     await mutateChecked(obj, mutate);
     const created = await createUnlessThere(client, obj, key, options);
     if (created) {
@@ -64,9 +64,9 @@ export async function createOrUpdate<T extends KubeObject>(client: Client, obj: 
       return "created";
     }
   }
-  const before = deepCopy(obj);
+  const before = jsonClone(obj);
   await mutateChecked(obj, mutate);
-  if (deepEqual(before, obj)) return "unchanged";
+  if (jsonEqual(before, obj)) return "unchanged";
   assignObject(obj, await client.update(obj));
   return "updated";
 }
@@ -92,7 +92,7 @@ async function createUnlessThere<T extends KubeObject>(client: Client, obj: T, k
  * written after the create (a create ignores status where the kind has the subresource).
  */
 export async function createOrPatch<T extends KubeObject>(client: Client, obj: T, mutate: MutateFn<T>, options: CreateOrUpdateOptions = {}): Promise<OperationResult> {
-  const key = deepCopy(obj);
+  const key = jsonClone(obj);
   const missing = !(await load(client, obj));
   let created: (T & WithStatus) | undefined;
   if (missing) {
@@ -108,11 +108,11 @@ export async function createOrPatch<T extends KubeObject>(client: Client, obj: T
     }
     return "created";
   }
-  const before = deepCopy(obj) as T & WithStatus;
+  const before = jsonClone(obj) as T & WithStatus;
   await mutateChecked(obj, mutate);
   const after = obj as T & WithStatus;
   const { status: beforeStatus, ...beforeRest } = before;
-  const { status: afterStatus, ...afterRest } = deepCopy(after);
+  const { status: afterStatus, ...afterRest } = jsonClone(after);
   const mainPatch = createMergePatch(beforeRest, afterRest);
   const statusPatch = createMergePatch({ status: beforeStatus }, { status: afterStatus });
   if (mainPatch === undefined && statusPatch === undefined) return "unchanged";

@@ -1,7 +1,7 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import { stringify } from "yaml";
 import type { ObjectMeta, ResourceType } from "../api/object.ts";
-import type { RESTMapping } from "../api/restmapper.ts";
+import type { RESTMapping } from "../client/restmapper.ts";
 import { type JSONSchemaProps, StructuralSchemaError, toStructural } from "./schema.ts";
 
 export interface PrinterColumn {

@@ -1,3 +1,8 @@
+/**
+ * Real API servers for tests, as Go's envtest: finds or builds kube-apiserver and etcd (kube-controller-manager on
+ * request), starts them on free ports, installs CRDs and webhook configurations, and hands out a kubeconfig; processes
+ * of a test that died are reaped.
+ */
 import { type AssetOptions, ensureAssets } from "./assets.ts";
 import { TestCluster, type TestClusterOptions } from "./cluster.ts";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { gvkKey, typeOf } from "../api/meta.ts";
 import type { KubeObject, ObjectKey, ObjectList, ObjectMeta, ResourceType } from "../api/object.ts";
-import { RESTMapper, type RESTMapping, resourcePath } from "../api/restmapper.ts";
+import { RESTMapper, type RESTMapping, resourcePath } from "../client/restmapper.ts";
 import type {
   Client,
   CreateOptions,
@@ -14,9 +14,11 @@ import type {
   StatusWriter,
   UpdateOptions,
 } from "../client/interfaces.ts";
-import { deepCopy, deepEqual } from "../client/json.ts";
+import { jsonClone, jsonEqual } from "../api/json.ts";
 import { applyJsonPatch, applyMergePatch, JsonPatchError, type JsonPatchOperation } from "../client/json-patch.ts";
-import { fieldRequirementMatches, fieldValue, labelMatcher, parseFieldSelector, SelectorParseError } from "../labels/index.ts";
+import { SelectorParseError } from "../labels/index.ts";
+import { fieldIndexer, fieldIndexName, selectFromStore } from "../cache/query.ts";
+import { Store } from "../cache/store.ts";
 import { type FakeRequest, newAlreadyExists, newBadRequest, newConflict, newInvalid, newNotFound } from "./errors.ts";
 import { BUILT_IN_KINDS, mappingFor } from "./kinds.ts";
 import { type FakeWebhooks, admit } from "./webhooks.ts";
@@ -71,8 +73,9 @@ export class FakeClient implements Client {
   readonly mapper = new RESTMapper();
   private readonly kinds = new Map<string, RESTMapping>();
   private readonly withStatus = new Set<string>();
-  private readonly indexes = new Map<string, Map<string, IndexFunc>>();
-  private readonly store = new Map<string, Map<string, KubeObject>>();
+  // The cache's own store and selection, so that a list means here what it means to a cached client (an unindexed
+  // field selector fails with MissingIndexError in both).
+  private readonly store = new Map<string, Store<KubeObject>>();
   private lastResourceVersion = 0;
   private readonly statusWriter: StatusWriter;
   private readonly webhooks = new Map<string, FakeWebhooks[]>();
@@ -99,11 +102,10 @@ export class FakeClient implements Client {
   }
 
   addIndex<T extends KubeObject>(type: ResourceType<T>, field: string, extract: IndexFunc<T>): void {
-    const key = gvkKey(type);
-    if (!this.indexes.has(key)) this.indexes.set(key, new Map());
-    const byField = this.indexes.get(key)!;
-    if (byField.has(field)) throw new Error(`an index on "${field}" of ${key} is already registered`);
-    byField.set(field, extract as IndexFunc);
+    const gvk = gvkKey(type);
+    const bucket = this.bucket({ gvk });
+    if (bucket.hasIndex(fieldIndexName(field))) throw new Error(`an index on "${field}" of ${gvk} is already registered`);
+    bucket.addIndex(fieldIndexName(field), fieldIndexer(extract as IndexFunc, this.kinds.get(gvk)?.namespaced ?? true));
   }
 
   status(): StatusWriter {
@@ -116,7 +118,7 @@ export class FakeClient implements Client {
     const target = await this.target(type, key.namespace, "get", key.name);
     const found = this.bucket(target).get(this.storeKey(target, key.name));
     if (!found) throw newNotFound(target.mapping, key.name, this.request("GET", target, key.name));
-    return deepCopy(found) as T;
+    return jsonClone(found) as T;
   }
 
   async list<T extends KubeObject>(type: ResourceType<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
@@ -131,21 +133,21 @@ export class FakeClient implements Client {
       metadata.continue = encodeContinue(end);
       metadata.remainingItemCount = items.length - end;
     }
-    return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata, items: page.map((o) => deepCopy(o) as T) };
+    return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata, items: page.map((o) => jsonClone(o) as T) };
   }
 
   async create<T extends KubeObject>(obj: T, options: CreateOptions = {}): Promise<T> {
     options.signal?.throwIfAborted();
     const type = typeOf(obj);
     const target = await this.target(type, obj.metadata?.namespace, "create", obj.metadata?.name);
-    const candidate = { ...deepCopy(obj), apiVersion: type.apiVersion, kind: type.kind } as T & { status?: unknown };
+    const candidate = { ...jsonClone(obj), apiVersion: type.apiVersion, kind: type.kind } as T & { status?: unknown };
     const m: ObjectMeta = (candidate.metadata = candidate.metadata ?? {});
     const request = this.request("POST", target);
     if (m.resourceVersion) throw newBadRequest("resourceVersion should not be set on objects to be created", request);
     const bucket = this.bucket(target);
     if (!m.name && m.generateName) {
       do m.name = m.generateName + randomSuffix();
-      while (bucket.has(this.storeKey(target, m.name)));
+      while (bucket.get(this.storeKey(target, m.name)) !== undefined);
     }
     if (!m.name) {
       throw newInvalid(target.mapping, "", [{ field: "metadata.name", reason: "FieldValueRequired", message: "Required value: name or generateName is required" }], request);
@@ -155,7 +157,7 @@ export class FakeClient implements Client {
     }
     if (target.namespace) m.namespace = target.namespace;
     else delete m.namespace;
-    if (bucket.has(this.storeKey(target, m.name))) throw newAlreadyExists(target.mapping, m.name, request);
+    if (bucket.get(this.storeKey(target, m.name)) !== undefined) throw newAlreadyExists(target.mapping, m.name, request);
     m.uid = randomUUID();
     m.creationTimestamp = now();
     m.generation = 1;
@@ -165,7 +167,7 @@ export class FakeClient implements Client {
     const admitted = (await this.admit(target, "CREATE", candidate, undefined, request, options.dryRun)) as typeof candidate;
     if (options.dryRun) return admitted;
     admitted.metadata!.resourceVersion = this.nextResourceVersion();
-    bucket.set(this.storeKey(target, m.name), deepCopy(admitted));
+    bucket.upsert(jsonClone(admitted), this.storeKey(target, m.name));
     return admitted;
   }
 
@@ -249,11 +251,11 @@ export class FakeClient implements Client {
   /** Stores next as the new state of existing, keeping what only the server may change; returns the stored object. */
   private async commit(target: Target, existing: KubeObject, next: KubeObject, scope: Scope, request: FakeRequest, dryRun?: boolean): Promise<KubeObject> {
     const old = existing as KubeObject & { status?: unknown };
-    let candidate = { ...deepCopy(next), apiVersion: target.type.apiVersion, kind: target.type.kind } as KubeObject & { status?: unknown };
+    let candidate = { ...jsonClone(next), apiVersion: target.type.apiVersion, kind: target.type.kind } as KubeObject & { status?: unknown };
     if (scope === "status") {
-      candidate = { ...deepCopy(old), status: candidate.status };
+      candidate = { ...jsonClone(old), status: candidate.status };
     } else if (this.withStatus.has(target.gvk)) {
-      candidate.status = deepCopy(old.status);
+      candidate.status = jsonClone(old.status);
     }
     if (candidate.status === undefined) delete candidate.status;
     const prev = old.metadata ?? {};
@@ -275,13 +277,13 @@ export class FakeClient implements Client {
     // Webhooks match the resource, not its status subresource.
     if (scope === "main") candidate = (await this.admit(target, "UPDATE", candidate, old, request, dryRun)) as typeof candidate;
     const meta = candidate.metadata!;
-    if (deepEqual(candidate, old)) return deepCopy(old);
-    if (!deepEqual(specOf(candidate), specOf(old))) meta.generation = (prev.generation ?? 0) + 1;
+    if (jsonEqual(candidate, old)) return jsonClone(old);
+    if (!jsonEqual(specOf(candidate), specOf(old))) meta.generation = (prev.generation ?? 0) + 1;
     if (dryRun) return candidate;
     meta.resourceVersion = this.nextResourceVersion();
     const bucket = this.bucket(target);
     if (meta.deletionTimestamp && !meta.finalizers?.length) bucket.delete(this.storeKey(target, name));
-    else bucket.set(this.storeKey(target, name), deepCopy(candidate));
+    else bucket.upsert(jsonClone(candidate), this.storeKey(target, name));
     return candidate;
   }
 
@@ -301,37 +303,29 @@ export class FakeClient implements Client {
       return;
     }
     if (existing.metadata.deletionTimestamp) return;
-    const marked = deepCopy(existing);
+    const marked = jsonClone(existing);
     marked.metadata = { ...marked.metadata, deletionTimestamp: now(), deletionGracePeriodSeconds: 0, resourceVersion: this.nextResourceVersion() };
-    bucket.set(key, marked);
+    bucket.upsert(marked, key);
   }
 
   private select(target: Target, options: ListOptions, request: FakeRequest): KubeObject[] {
-    let matchesLabels: (labels: Record<string, string> | undefined) => boolean;
-    let fields;
+    let found: KubeObject[];
     try {
-      matchesLabels = labelMatcher(options.labelSelector);
-      fields = parseFieldSelector(options.fieldSelector);
+      found = selectFromStore(this.bucket(target), {
+        kind: target.type.kind,
+        namespaced: target.mapping.namespaced,
+        namespace: target.mapping.namespaced && options.namespace ? options.namespace : undefined,
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        matchingFields: options.matchingFields,
+      });
     } catch (err) {
       if (err instanceof SelectorParseError) throw newBadRequest(err.message, request);
       throw err;
     }
-    const indexes = this.indexes.get(target.gvk);
-    const matching = Object.entries(options.matchingFields ?? {}).map(([field, value]) => {
-      const index = indexes?.get(field);
-      if (!index && field !== "metadata.name" && field !== "metadata.namespace") {
-        throw new Error(`list ${target.type.kind} with matchingFields "${field}": no index with that name is registered for ${target.gvk}`);
-      }
-      return { field, operator: "=" as const, value, index };
-    });
-    const requirements = [...fields.map((f) => ({ ...f, index: indexes?.get(f.field) })), ...matching];
-    const namespace = target.mapping.namespaced ? options.namespace : undefined;
-    const all = [...this.bucket(target).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
-    return all.filter((obj) => {
-      if (namespace && obj.metadata?.namespace !== namespace) return false;
-      if (!matchesLabels(obj.metadata?.labels)) return false;
-      return requirements.every((r) => fieldRequirementMatches(r, r.index ? r.index(obj) : [fieldValue(obj, r.field)]));
-    });
+    // The API server lists in key order.
+    const keyed = found.map((o) => [this.storeKey({ ...target, namespace: o.metadata?.namespace }, o.metadata?.name ?? ""), o] as const);
+    return keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
   }
 
   private async existing(obj: KubeObject, method: string, scope: Scope) {
@@ -355,9 +349,9 @@ export class FakeClient implements Client {
     return { type: { apiVersion: type.apiVersion, kind: type.kind }, gvk, mapping, namespace: mapping.namespaced ? namespace : undefined };
   }
 
-  private bucket(target: Pick<Target, "gvk">): Map<string, KubeObject> {
+  private bucket(target: Pick<Target, "gvk">): Store<KubeObject> {
     let bucket = this.store.get(target.gvk);
-    if (!bucket) this.store.set(target.gvk, (bucket = new Map()));
+    if (!bucket) this.store.set(target.gvk, (bucket = new Store()));
     return bucket;
   }
 
@@ -386,8 +380,8 @@ export class FakeClient implements Client {
     }
     const target: Target = { type, gvk, mapping, namespace: mapping.namespaced ? m.namespace : undefined };
     const key = this.storeKey(target, m.name);
-    if (this.bucket(target).has(key)) throw new Error(`fake client: ${type.kind} "${key}" given twice`);
-    const stored = deepCopy(obj);
+    if (this.bucket(target).get(key) !== undefined) throw new Error(`fake client: ${type.kind} "${key}" given twice`);
+    const stored = jsonClone(obj);
     const meta: ObjectMeta = (stored.metadata = { ...stored.metadata });
     if (!mapping.namespaced) delete meta.namespace;
     meta.uid ??= randomUUID();
@@ -396,6 +390,6 @@ export class FakeClient implements Client {
     const given = Number(meta.resourceVersion);
     if (meta.resourceVersion && Number.isInteger(given)) this.lastResourceVersion = Math.max(this.lastResourceVersion, given);
     meta.resourceVersion ??= this.nextResourceVersion();
-    this.bucket(target).set(key, stored);
+    this.bucket(target).upsert(stored, key);
   }
 }

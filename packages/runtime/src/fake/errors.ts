@@ -1,4 +1,4 @@
-import { type RESTMapping, resourcePath } from "../api/restmapper.ts";
+import { type RESTMapping, resourcePath } from "../client/restmapper.ts";
 import { ApiError, type Status } from "../client/errors.ts";
 
 /** Where a failed request went: the fake names its errors after the request the real client would have made. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { KubeObject, ResourceType } from "../api/object.ts";
-import type { RESTMapping } from "../api/restmapper.ts";
+import type { RESTMapping } from "../client/restmapper.ts";
 import { ApiError } from "../client/errors.ts";
 import { applyJsonPatch, type JsonPatchOperation } from "../client/json-patch.ts";
 import type { AdmissionRequest, AdmissionResult } from "../webhook/admission.ts";

@@ -1,5 +1,5 @@
 import { parseApiVersion } from "../api/meta.ts";
-import type { KubeObject, OwnerReference, ResourceType } from "../api/object.ts";
+import type { KubeObject, OwnerReference, ResourceType, Shared } from "../api/object.ts";
 import { getLogger } from "../log/index.ts";
 import type { Request } from "../reconcile/index.ts";
 import type { RateLimitingWorkQueue } from "../workqueue/index.ts";
@@ -23,7 +23,7 @@ export function handlerFuncs<T extends KubeObject = KubeObject, Req = Request>(f
   };
 }
 
-function requestFor(obj: KubeObject | undefined, event: string): Request | undefined {
+function requestFor(obj: Shared<KubeObject> | undefined, event: string): Request | undefined {
   const name = obj?.metadata?.name;
   if (!name) {
     getLogger().error({ event }, "event received for an object without metadata.name; ignored");
@@ -35,7 +35,7 @@ function requestFor(obj: KubeObject | undefined, event: string): Request | undef
 
 /** Enqueues the object's own namespace/name: what a controller uses for the kind it reconciles (For). */
 export function enqueueRequestForObject<T extends KubeObject = KubeObject>(): EventHandler<T, Request> {
-  const add = (q: RateLimitingWorkQueue<Request>, obj: T | undefined, event: string): void => {
+  const add = (q: RateLimitingWorkQueue<Request>, obj: Shared<T> | undefined, event: string): void => {
     const req = requestFor(obj, event);
     if (req) q.add(req);
   };
@@ -67,10 +67,10 @@ export function enqueueRequestForOwner<T extends KubeObject = KubeObject>(
   const kind = ownerType.kind;
   const onlyControllers = opts.onlyControllers ?? false;
   const clusterScoped = opts.clusterScopedOwner ?? false;
-  const matches = (ref: OwnerReference): boolean =>
+  const matches = (ref: Shared<OwnerReference>): boolean =>
     ref.kind === kind && (!onlyControllers || ref.controller === true) && groupOf(ref.apiVersion) === group;
 
-  const addOwners = (q: RateLimitingWorkQueue<Request>, obj: T | undefined): void => {
+  const addOwners = (q: RateLimitingWorkQueue<Request>, obj: Shared<T> | undefined): void => {
     const refs = obj?.metadata?.ownerReferences;
     if (!refs) return;
     const namespace = clusterScoped ? undefined : obj.metadata?.namespace;
@@ -95,7 +95,7 @@ function groupOf(apiVersion: string | undefined): string | undefined {
   return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
-export type MapFunc<T extends KubeObject = KubeObject, Req = Request> = (obj: T) => Req[] | Promise<Req[]>;
+export type MapFunc<T extends KubeObject = KubeObject, Req = Request> = (obj: Shared<T>) => Req[] | Promise<Req[]>;
 
 /**
  * Enqueues whatever the map function returns for the object (both objects on update). An async map function runs
@@ -105,9 +105,9 @@ export type MapFunc<T extends KubeObject = KubeObject, Req = Request> = (obj: T)
 // Req is not inferred from what fn returns (an object literal would become its own request type, incompatible with
 // the controller's queue): it comes from the context or defaults to Request.
 export function enqueueRequestsFromMapFunc<T extends KubeObject = KubeObject, Req = Request>(
-  fn: (obj: T) => NoInfer<Req>[] | Promise<NoInfer<Req>[]>,
+  fn: (obj: Shared<T>) => NoInfer<Req>[] | Promise<NoInfer<Req>[]>,
 ): EventHandler<T, Req> {
-  const run = (q: RateLimitingWorkQueue<Req>, obj: T | undefined, event: string): void => {
+  const run = (q: RateLimitingWorkQueue<Req>, obj: Shared<T> | undefined, event: string): void => {
     if (obj === undefined) return;
     let out: Req[] | Promise<Req[]>;
     try {
@@ -138,7 +138,7 @@ export function enqueueRequestsFromMapFunc<T extends KubeObject = KubeObject, Re
   };
 }
 
-function logMapError(err: unknown, obj: KubeObject, event: string): void {
+function logMapError(err: unknown, obj: Shared<KubeObject>, event: string): void {
   getLogger().error(
     { err, event, kind: obj.kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name },
     "map function of enqueueRequestsFromMapFunc failed; no requests enqueued for this event",

@@ -1,4 +1,9 @@
 /**
+ * Health and readiness checks, as controller-runtime's healthz: named checkers behind /healthz and /readyz on the
+ * manager's probe server, each failing with a reason, ?verbose listing every check.
+ */
+
+/**
  * A health or readiness check: resolves when healthy, throws (with a reason) when not. It may resolve with a short
  * detail line, shown by ?verbose (per-cluster reachability, say) without failing the check.
  */

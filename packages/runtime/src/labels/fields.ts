@@ -9,8 +9,35 @@ export interface FieldRequirement {
   value: string;
 }
 
-function unescapeField(value: string): string {
-  return value.replace(/\\(.)/g, "$1");
+/** apimachinery's UnescapeValue: only `\\`, `\,` and `\=` are escapes, and "," or "=" must be escaped. */
+function unescapeField(value: string, term: string): string {
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (c === "\\") {
+      const next = value[++i];
+      if (next !== "\\" && next !== "," && next !== "=") {
+        throw new SelectorParseError(`invalid escape sequence in field selector term "${term}"`);
+      }
+      out += next;
+    } else if (c === "," || c === "=") {
+      throw new SelectorParseError(`unescaped "${c}" in the value of field selector term "${term}"`);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** The term's field, operator and raw value at the first unescaped operator, as apimachinery's splitTerm finds it. */
+function splitTerm(term: string): [string, "=" | "!=", string] | undefined {
+  for (let i = 0; i < term.length; i++) {
+    if (term[i] === "\\") i++;
+    else if (term.startsWith("!=", i)) return [term.slice(0, i), "!=", term.slice(i + 2)];
+    else if (term.startsWith("==", i)) return [term.slice(0, i), "=", term.slice(i + 2)];
+    else if (term[i] === "=") return [term.slice(0, i), "=", term.slice(i + 1)];
+  }
+  return undefined;
 }
 
 function escapeField(value: string): string {
@@ -39,13 +66,17 @@ export function parseFieldSelector(selector: FieldSelector | undefined): FieldRe
       .sort()
       .map((field): FieldRequirement => ({ field, operator: "=", value: selector[field]! }));
   }
-  if (!selector.trim()) return [];
-  return splitUnescaped(selector).map((term): FieldRequirement => {
+  const requirements: FieldRequirement[] = [];
+  for (const term of splitUnescaped(selector)) {
     const t = term.trim();
-    const m = /^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/s.exec(t);
-    if (!m) throw new SelectorParseError(`invalid field selector term "${t}"`);
-    return { field: m[1]!, operator: m[2] === "!=" ? "!=" : "=", value: unescapeField(m[3]!) };
-  });
+    // Go skips empty terms, so "a=b," and ",a=b" select as "a=b" does.
+    if (!t) continue;
+    const parts = splitTerm(t);
+    const field = parts?.[0].trim();
+    if (!parts || !field || /[\s!\\]/.test(field)) throw new SelectorParseError(`invalid field selector term "${t}"`);
+    requirements.push({ field, operator: parts[1], value: unescapeField(parts[2].trim(), t) });
+  }
+  return requirements;
 }
 
 function formatFields(set: Record<string, string>): string {
@@ -59,7 +90,11 @@ function formatFields(set: Record<string, string>): string {
 export function fieldSelectorString(selector: FieldSelector | undefined): string | undefined {
   const reqs = parseFieldSelector(selector);
   if (!reqs.length) return undefined;
-  return reqs.map((r) => `${r.field}${r.operator}${escapeField(r.value)}`).join(",");
+  // In sorted order, as Go's parser sorts the terms, so equal selectors print the same.
+  return reqs
+    .map((r) => `${r.field}${r.operator}${escapeField(r.value)}`)
+    .sort()
+    .join(",");
 }
 
 /**

@@ -32,12 +32,38 @@ export interface ParsedLabelSelector {
   toString(): string;
 }
 
-// Label keys are [prefix/]name; values are at most 63 of these characters. Validation beyond the character set and
-// the alphanumeric ends of a key is the API server's job: a selector it would reject can only select nothing here.
+// apimachinery's rules, so that a selector refused by the API server is refused here too (by the cache and the fake
+// client, which never ask it): a key is [DNS-subdomain prefix "/"] name, the name and a value at most 63 characters of
+// these, beginning and ending alphanumeric (a value may be empty).
 const KEY_CHAR = /[A-Za-z0-9._\-/]/;
-const VALUE_CHAR = /[A-Za-z0-9._-]/;
-const KEY = /^[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?$/;
-const INTEGER = /^-?\d+$/;
+const NAME = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const VALUE = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+const MAX_NAME = 63;
+const MAX_PREFIX = 253;
+// Go's strconv.ParseInt(s, 10, 64): an optional sign, decimal digits, within int64.
+const INTEGER = /^[+-]?\d+$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function parseInt64(text: string): bigint | undefined {
+  if (!INTEGER.test(text)) return undefined;
+  const n = BigInt(text);
+  return n < INT64_MIN || n > INT64_MAX ? undefined : n;
+}
+
+function isLabelKey(key: string): boolean {
+  const parts = key.split("/");
+  if (parts.length > 2) return false;
+  const name = parts[parts.length - 1]!;
+  if (parts.length === 2 && !(parts[0]!.length <= MAX_PREFIX && DNS_SUBDOMAIN.test(parts[0]!))) return false;
+  return name.length <= MAX_NAME && NAME.test(name);
+}
+
+function checkKey(key: string, selector: string): string {
+  if (!isLabelKey(key)) throw new SelectorParseError(`invalid label key "${key}" in selector "${selector}"`);
+  return key;
+}
 
 type Token =
   | { t: "id"; v: string }
@@ -89,9 +115,7 @@ function lex(input: string): Token[] {
 }
 
 function checkValue(value: string, selector: string): string {
-  for (const ch of value) {
-    if (!VALUE_CHAR.test(ch)) throw new SelectorParseError(`invalid label value "${value}" in selector "${selector}"`);
-  }
+  if (value.length > MAX_NAME || !VALUE.test(value)) throw new SelectorParseError(`invalid label value "${value}" in selector "${selector}"`);
   return value;
 }
 
@@ -106,7 +130,7 @@ function parseString(selector: string): LabelRequirement[] {
   const key = (): string => {
     const tok = tokens[i++];
     if (!tok || tok.t !== "id") return fail("expected a label key");
-    if (!KEY.test(tok.v)) return fail(`invalid label key "${tok.v}"`);
+    if (!isLabelKey(tok.v)) return fail(`invalid label key "${tok.v}"`);
     return tok.v;
   };
   // After "(": values separated by commas up to ")"; an empty element (as in "(a,,b)" or "()") is the empty value.
@@ -147,7 +171,7 @@ function parseString(selector: string): LabelRequirement[] {
           value = checkValue(valueToken.v, selector);
           i++;
         }
-        if ((next.v === ">" || next.v === "<") && !INTEGER.test(value)) fail(`"${k}${next.v}${value}" needs an integer`);
+        if ((next.v === ">" || next.v === "<") && parseInt64(value) === undefined) fail(`"${k}${next.v}${value}" needs an integer`);
         const operator: LabelOperator = next.v === "==" ? "=" : next.v;
         requirements.push({ key: k, operator, values: [value] });
       } else if (next.t === "id" && (next.v === "in" || next.v === "notin")) {
@@ -183,7 +207,9 @@ function isSpec(s: Record<string, string> | LabelSelectorSpec): s is LabelSelect
 
 function specRequirements(spec: LabelSelectorSpec): LabelRequirement[] {
   const requirements = setRequirements(spec.matchLabels ?? {});
+  for (const key of Object.keys(spec.matchLabels ?? {})) checkKey(key, "matchLabels");
   for (const r of spec.matchExpressions ?? []) {
+    checkKey(r.key, "matchExpressions");
     switch (r.operator) {
       case "In":
       case "NotIn":
@@ -191,10 +217,9 @@ function specRequirements(spec: LabelSelectorSpec): LabelRequirement[] {
         requirements.push({ key: r.key, operator: r.operator === "In" ? "in" : "notin", values: r.values.map((v) => checkValue(v, r.key)) });
         break;
       case "Exists":
-        requirements.push({ key: r.key, operator: "exists", values: [] });
-        break;
       case "DoesNotExist":
-        requirements.push({ key: r.key, operator: "!", values: [] });
+        if (r.values?.length) throw new SelectorParseError(`label selector: operator ${r.operator} on "${r.key}" takes no values`);
+        requirements.push({ key: r.key, operator: r.operator === "Exists" ? "exists" : "!", values: [] });
         break;
       default:
         throw new SelectorParseError(`label selector: unknown operator ${String(r.operator)} on "${r.key}"`);
@@ -228,12 +253,13 @@ function requirementMatcher(req: LabelRequirement): (labels: Record<string, stri
       return (labels) => !Object.hasOwn(labels, key);
     case ">":
     case "<": {
-      const bound = Number(req.values[0]);
+      // BigInt: a Number loses digits past 2^53, where int64 label values still compare exactly in Go.
+      const bound = parseInt64(req.values[0]!);
       const greater = req.operator === ">";
       return (labels) => {
-        const v = labels[key];
-        if (v === undefined || !INTEGER.test(v)) return false;
-        return greater ? Number(v) > bound : Number(v) < bound;
+        const v = Object.hasOwn(labels, key) ? parseInt64(labels[key]!) : undefined;
+        if (v === undefined || bound === undefined) return false;
+        return greater ? v > bound : v < bound;
       };
     }
   }
@@ -247,7 +273,8 @@ function formatRequirement(r: LabelRequirement): string {
       return `!${r.key}`;
     case "in":
     case "notin":
-      return `${r.key} ${r.operator} (${r.values.join(",")})`;
+      // A set, as in Go: sorted and without repeats, so equal selectors print the same.
+      return `${r.key} ${r.operator} (${[...new Set(r.values)].sort().join(",")})`;
     default:
       return `${r.key}${r.operator}${r.values[0] ?? ""}`;
   }
@@ -256,7 +283,13 @@ function formatRequirement(r: LabelRequirement): string {
 const EMPTY_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 function compile(requirements: LabelRequirement[]): ParsedLabelSelector {
-  const text = requirements.map(formatRequirement).join(",");
+  // The printed form is in key order (a stable sort, as Go's parser sorts), so equal selectors print the same; the
+  // requirements keep the order they were written in.
+  const text = requirements
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => (a.r.key < b.r.key ? -1 : a.r.key > b.r.key ? 1 : a.i - b.i))
+    .map(({ r }) => formatRequirement(r))
+    .join(",");
   const matchers = requirements.map(requirementMatcher);
   const matches =
     matchers.length === 0
@@ -329,8 +362,9 @@ export function labelSelectorString(selector: LabelSelector | LabelSelectorSpec 
 export function formatSelector(selector: LabelSelector | undefined): string | undefined {
   if (selector === undefined) return undefined;
   if (typeof selector === "string") return selector.trim() || undefined;
+  // The string form has no escapes: a value holding "," or "=" would send other terms than the record says.
   const terms = Object.keys(selector)
     .sort()
-    .map((k) => `${k}=${selector[k]}`);
+    .map((k) => `${k}=${checkValue(selector[k]!, k)}`);
   return terms.length ? terms.join(",") : undefined;
 }

@@ -1,3 +1,7 @@
+/**
+ * Lease-based leader election as client-go does it: acquire the Lease, renew it before renewDeadline, give it up on
+ * stop. The manager starts leader-only runnables while it leads and stops when leadership is lost.
+ */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
@@ -171,7 +175,7 @@ export class LeaderElector {
     this.leading = false;
     leaderElectionMasterStatus.set({ name: this.opts.id }, 0);
     const err = new LeaderElectionLostError(`leader election lost: ${why}`);
-    this.log.error({ lease: this.leaseName, identity: this.identity, err: err.message }, "leader election lost");
+    this.log.error({ lease: this.leaseName, identity: this.identity, err }, "leader election lost");
     this.lostController.abort(err);
   }
 
@@ -191,7 +195,7 @@ export class LeaderElector {
       current = await this.transport.request<Lease>("GET", `${this.path}/${this.opts.id}`, request);
     } catch (err) {
       if (!isNotFound(err)) {
-        this.log.warn({ err: (err as Error).message }, "error retrieving lease");
+        this.log.warn({ err }, "error retrieving lease");
         return { ok: false };
       }
       try {
@@ -202,7 +206,7 @@ export class LeaderElector {
         this.observe(spec);
         return { ok: true };
       } catch (createErr) {
-        if (!isAlreadyExists(createErr)) this.log.warn({ err: (createErr as Error).message }, "error creating lease");
+        if (!isAlreadyExists(createErr)) this.log.warn({ err: createErr }, "error creating lease");
         return { ok: false };
       }
     }
@@ -226,7 +230,7 @@ export class LeaderElector {
       this.observe(spec);
       return { ok: true };
     } catch (err) {
-      if (!isConflict(err)) this.log.warn({ err: (err as Error).message }, "error updating lease");
+      if (!isConflict(err)) this.log.warn({ err }, "error updating lease");
       return { ok: false };
     }
   }
@@ -250,7 +254,7 @@ export class LeaderElector {
       });
       this.log.info({ lease: this.leaseName }, "released leader lease");
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, "failed to release lease");
+      this.log.warn({ err }, "failed to release lease");
     }
   }
 }

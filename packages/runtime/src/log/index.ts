@@ -1,9 +1,13 @@
+/**
+ * Logging: one pino root logger, and the logger of the reconcile running now (fromContext, with controller, namespace,
+ * name and reconcileID on it), as Go's logr and log.FromContext. Errors are logged as { err }, through pino's serializer.
+ */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Logger } from "pino";
 import { newLogger } from "./logger.ts";
 
 export type { Logger } from "pino";
-export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LoggerOptions, type LogLevel, newLogger } from "./logger.ts";
+export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LoggerOptions, type LogLevel, newLogger, serializeError } from "./logger.ts";
 export { formatPretty, prettyDestination } from "./pretty.ts";
 
 let root: Logger = newLogger();

@@ -13,6 +13,19 @@ export interface LoggerOptions {
   format?: LogFormat;
 }
 
+/**
+ * `{ err }` as pino's standard serializer gives it (type, message, stack, cause), except an API server's answer
+ * (ApiError, known by name so that log/ imports nothing above it): its message says all there is, method, path, code
+ * and reason, and the operator logs such answers as expected conditions (a cluster that does not answer), one line each.
+ */
+export function serializeError(err: unknown): unknown {
+  if (err instanceof Error && err.name === "ApiError") {
+    const { code, reason } = err as Error & { code?: unknown; reason?: unknown };
+    return { type: err.name, message: err.message, code, reason };
+  }
+  return pino.stdSerializers.err(err as Error);
+}
+
 function checked<T extends string>(what: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new Error(`${what} is "${value}"; it must be one of ${allowed.join(", ")}`);
   return value as T;
@@ -25,6 +38,7 @@ export function newLogger(options: LoggerOptions = {}): Logger {
   const config = {
     name: "operator-ts",
     level,
+    serializers: { err: serializeError },
     // Values under these keys are replaced wherever they appear in a log line's fields.
     redact: {
       paths: ["token", "password", "kubeconfig", "*.token", "*.password", "*.kubeconfig", "data", "*.data", "stringData", "*.stringData"],

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type Checker, formatResults, runChecks } from "../healthz/index.ts";
 import type { Logger } from "../log/index.ts";
 import { registry } from "../metrics/registry.ts";
-import type { ServerRunnable } from "./runnable.ts";
+import type { ServerRunnable } from "../runnable/index.ts";
 
 /** ":8080", "127.0.0.1:8080", "8080" -> host and port; "0" disables the server (controller-runtime's convention). */
 export function parseBindAddress(address: string): { host: string | undefined; port: number } | undefined {
@@ -61,7 +61,7 @@ export class HttpServerRunnable implements ServerRunnable {
       try {
         await route(req, res, url);
       } catch (err) {
-        this.log.error({ err: (err as Error).message, path: url.pathname }, "http handler failed");
+        this.log.error({ err, path: url.pathname }, "http handler failed");
         if (!res.headersSent) res.writeHead(500);
         res.end();
       }

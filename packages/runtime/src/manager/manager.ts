@@ -8,7 +8,7 @@ import { LeaderElectionLostError, LeaderElector } from "../leaderelection/index.
 import { getLogger, type Logger } from "../log/index.ts";
 import type { EventRecorder } from "../recorder/index.ts";
 import { HttpServerRunnable, metricsRoutes, parseBindAddress, probeRoutes } from "./http.ts";
-import { isServerRunnable, needsLeaderElection, type Runnable } from "./runnable.ts";
+import { isServerRunnable, needsLeaderElection, type Runnable } from "../runnable/index.ts";
 
 export interface ManagerOptions {
   /** Defaults to the default kubeconfig ($KUBECONFIG, ~/.kube/config, or in-cluster). */
@@ -241,7 +241,7 @@ export class Manager {
   private fail(err: unknown): void {
     if (this.failure === undefined) {
       this.failure = err ?? new Error("runnable failed");
-      this.log.error({ err: err instanceof Error ? err.message : String(err) }, "runnable failed, stopping the manager");
+      this.log.error({ err }, "runnable failed, stopping the manager");
     }
     this.stopAll.abort();
   }

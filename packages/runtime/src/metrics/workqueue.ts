@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { Clock } from "../workqueue/clock.ts";
+import type { QueueMetrics, QueueMetricsProvider } from "../workqueue/metrics.ts";
 import { registry } from "./registry.ts";
 
 // client-go's work-queue metrics under the names and labels controller-runtime registers them with (name and
@@ -95,28 +96,6 @@ export const workqueueLongestRunningProcessor = new Gauge({
   },
 });
 
-/** The hooks a work queue calls; keys are the queue's item keys. */
-export interface QueueMetrics {
-  /** An item became dirty (queued, or waiting for its in-flight twin to finish). */
-  add(key: string): void;
-  /** A worker took the item. */
-  get(key: string): void;
-  /** The worker finished the item. */
-  done(key: string): void;
-  /** An item was scheduled with addAfter/addRateLimited. */
-  retry(): void;
-  /** The queue shut down: its gauges stop being reported. */
-  shutDown(): void;
-}
-
-export const noopQueueMetrics: QueueMetrics = {
-  add() {},
-  get() {},
-  done() {},
-  retry() {},
-  shutDown() {},
-};
-
 class Recorder implements QueueMetrics, Live {
   readonly labels: { name: string; controller: string };
   private readonly clock: Clock;
@@ -193,6 +172,4 @@ class Recorder implements QueueMetrics, Live {
  * Metrics for one named queue. depth is read at scrape time. controller defaults to the name, as controller-runtime
  * labels a controller's queue with the controller's name twice.
  */
-export function newQueueMetrics(opts: { name: string; controller?: string; clock: Clock; depth: () => number }): QueueMetrics {
-  return new Recorder(opts.name, opts.controller ?? opts.name, opts.clock, opts.depth);
-}
+export const newQueueMetrics: QueueMetricsProvider = (opts) => new Recorder(opts.name, opts.controller ?? opts.name, opts.clock, opts.depth);

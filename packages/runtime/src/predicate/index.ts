@@ -1,3 +1,7 @@
+/**
+ * Predicates: filters that decide whether an event reaches a handler (generation changed, labels match, annotation
+ * changed, ...), combined with and, or and not, as controller-runtime's predicate package.
+ */
 export {
   type Predicate,
   predicateFuncs,

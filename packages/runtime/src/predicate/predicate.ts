@@ -1,4 +1,4 @@
-import type { KubeObject } from "../api/object.ts";
+import type { KubeObject, Shared } from "../api/object.ts";
 import type { CreateEvent, DeleteEvent, GenericEvent, UpdateEvent } from "../handler/event.ts";
 import { type LabelSelector, type LabelSelectorSpec, labelMatcher } from "../labels/index.ts";
 
@@ -31,7 +31,7 @@ export function passesGeneric<T extends KubeObject>(preds: readonly Predicate<T>
 }
 
 /** One filter on the object for every event type (the new object on update). */
-export function predicateFuncs<T extends KubeObject = KubeObject>(filter: (obj: T) => boolean): Predicate<T> {
+export function predicateFuncs<T extends KubeObject = KubeObject>(filter: (obj: Shared<T>) => boolean): Predicate<T> {
   return {
     create: (e) => filter(e.object),
     update: (e) => filter(e.objectNew),

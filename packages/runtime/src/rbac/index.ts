@@ -7,7 +7,7 @@
  */
 import { parseApiVersion } from "../api/meta.ts";
 import type { ResourceType } from "../api/object.ts";
-import type { RESTMapping } from "../api/restmapper.ts";
+import type { RESTMapping } from "../client/restmapper.ts";
 import { BUILT_IN_KINDS, guessPlural } from "../fake/kinds.ts";
 import { stringify } from "yaml";
 

@@ -1,3 +1,7 @@
+/**
+ * What a reconciler sees and returns: a Request (namespace and name), a Result (requeue, requeueAfter), and
+ * TerminalError for what retrying cannot fix. The contract between controllers and the code users write.
+ */
 import type { ObjectKey } from "../api/object.ts";
 
 /** What a controller reconciles: the namespace and name of one object. */
@@ -27,10 +31,6 @@ export class TerminalError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
-}
-
-export function isTerminal(err: unknown): boolean {
-  return err instanceof TerminalError;
 }
 
 /** "namespace/name": the work-queue key of a Request. */

@@ -1,3 +1,7 @@
+/**
+ * The Event recorder: Kubernetes Events about objects, aggregated as client-go's recorder does (repeats within ten
+ * minutes raise one Event's count), best effort (never blocking, never throwing) and never carrying secrets.
+ */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import PQueue from "p-queue";
@@ -92,7 +96,7 @@ export class EventBroadcaster {
     const next = previous
       .then(() => this.queue.add(() => withRequestScope(scope, () => this.write(key, component, object, namespace, annotations, type, reason, text))))
       .catch((err: unknown) => {
-        this.log.warn({ err: (err as Error).message, reason }, "failed to record event");
+        this.log.warn({ err, reason }, "failed to record event");
       })
       .finally(() => {
         if (this.chains.get(key) === next) this.chains.delete(key);

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../api/object.ts";
+import { asShared, type KubeObject } from "../api/object.ts";
 import type { EventHandler } from "../handler/index.ts";
 import { getLogger } from "../log/index.ts";
 import { type Predicate, passesGeneric } from "../predicate/index.ts";
@@ -55,7 +55,7 @@ export function channel<T extends KubeObject, Req = Request>(
   const name = "channel source";
   const dispatch = (object: T, queue: RateLimitingWorkQueue<Req>): void => {
     try {
-      const e = { object };
+      const e = { object: asShared(object) };
       if (passesGeneric(predicates, e)) handler.generic(e, queue);
     } catch (err) {
       getLogger().error({ err, source: name }, "event handler or predicate threw; event dropped");

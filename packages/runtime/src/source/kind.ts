@@ -1,12 +1,12 @@
 import { gvkKey } from "../api/meta.ts";
-import type { KubeObject, ResourceType } from "../api/object.ts";
+import type { KubeObject, ResourceType, Shared } from "../api/object.ts";
 import type { Cache, HandlerRegistration, Informer } from "../cache/interfaces.ts";
 import type { EventHandler } from "../handler/index.ts";
 import { getLogger } from "../log/index.ts";
 import { type Predicate, passesCreate, passesDelete, passesUpdate } from "../predicate/index.ts";
 import type { Request } from "../reconcile/index.ts";
 import type { RateLimitingWorkQueue } from "../workqueue/index.ts";
-import { type Source, pollUntil, untilOrAborted } from "./source.ts";
+import { type Source, untilOrAborted } from "./source.ts";
 
 /** What kind() needs of a cache: its shared informers. */
 export type InformerCache = Pick<Cache, "getInformer">;
@@ -78,9 +78,8 @@ class KindSource<T extends KubeObject, Req> implements Source<Req> {
     if (!(await untilOrAborted(this.started, signal))) return false;
     if (!this.informer || !this.registration) return false;
     if (!(await this.informer.waitForSync(signal))) return false;
-    // The informer has its list; this handler may still be receiving its replay of it.
-    const registration = this.registration;
-    return pollUntil(() => registration.hasSynced(), signal);
+    // The replay of the list to this handler ran when it was added, and the informer has its list now.
+    return this.registration.hasSynced();
   }
 
   toString(): string {
@@ -88,7 +87,7 @@ class KindSource<T extends KubeObject, Req> implements Source<Req> {
   }
 
   // A throwing handler or predicate must not break the informer's delivery to other handlers.
-  private guard(event: string, obj: T, fn: () => void): void {
+  private guard(event: string, obj: Shared<T>, fn: () => void): void {
     try {
       fn();
     } catch (err) {

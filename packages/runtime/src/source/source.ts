@@ -54,21 +54,3 @@ export function untilOrAborted(p: Promise<unknown>, signal: AbortSignal): Promis
     );
   });
 }
-
-/** Polls cond every intervalMs until it holds (true) or the signal aborts (false). */
-export function pollUntil(cond: () => boolean, signal: AbortSignal, intervalMs = 10): Promise<boolean> {
-  if (cond()) return Promise.resolve(true);
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise<boolean>((resolve) => {
-    const finish = (v: boolean): void => {
-      clearInterval(timer);
-      signal.removeEventListener("abort", onAbort);
-      resolve(v);
-    };
-    const onAbort = (): void => finish(false);
-    const timer = setInterval(() => {
-      if (cond()) finish(true);
-    }, intervalMs);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}

@@ -24,7 +24,7 @@ export function getWebhookServer(mgr: Manager, options?: WebhookServerOptions): 
   servers.set(mgr, server);
   mgr.addReadyzCheck("webhook", server.startedChecker());
   // add() only refuses a manager that is shutting down; then nothing will serve, which the log says.
-  mgr.add(server).catch((err: unknown) => mgr.log.error({ err: (err as Error).message }, "webhook server not added"));
+  mgr.add(server).catch((err: unknown) => mgr.log.error({ err }, "webhook server not added"));
   return server;
 }
 

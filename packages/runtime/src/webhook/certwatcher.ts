@@ -60,7 +60,7 @@ export class CertWatcher implements CertificateSource {
           onUpdate(next);
         }
       } catch (err) {
-        this.log.warn({ err: (err as Error).message }, "certificate files unreadable; serving the previous ones");
+        this.log.warn({ err }, "certificate files unreadable; serving the previous ones");
       }
     }
   }

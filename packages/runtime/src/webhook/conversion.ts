@@ -1,5 +1,5 @@
 import type { KubeObject } from "../api/object.ts";
-import { deepCopy } from "../client/json.ts";
+import { jsonClone } from "../api/json.ts";
 import type { CustomResourceType } from "../crd/define.ts";
 import { getLogger, type Logger } from "../log/index.ts";
 import { MalformedReviewError } from "./admission.ts";
@@ -53,16 +53,16 @@ export class ConversionWebhook implements Webhook {
     if (!from || !to) throw new Error(`cannot convert ${obj.kind} from ${obj.apiVersion} to ${desiredAPIVersion}: unknown version`);
     if (from === to) return obj;
     const metadata = obj.metadata;
-    let value: KubeObject = deepCopy(obj);
+    let value: KubeObject = jsonClone(obj);
     if (!from.hub) value = from.conversion!.toHub(value as never) as KubeObject;
-    if (!to.hub) value = to.conversion!.fromHub(deepCopy(value) as never) as KubeObject;
+    if (!to.hub) value = to.conversion!.fromHub(jsonClone(value) as never) as KubeObject;
     // The API server refuses a conversion that changes metadata beyond labels and annotations.
     const converted = value.metadata ?? {};
     return {
       ...value,
       apiVersion: to.apiVersion,
       kind: to.kind,
-      metadata: { ...deepCopy(metadata), labels: converted.labels ?? metadata?.labels, annotations: converted.annotations ?? metadata?.annotations },
+      metadata: { ...jsonClone(metadata), labels: converted.labels ?? metadata?.labels, annotations: converted.annotations ?? metadata?.annotations },
     };
   }
 

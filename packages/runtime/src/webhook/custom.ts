@@ -1,6 +1,6 @@
 import type { KubeObject } from "../api/object.ts";
 import { ApiError, type Status } from "../client/errors.ts";
-import { deepCopy } from "../client/json.ts";
+import { jsonClone } from "../api/json.ts";
 import { getLogger, type Logger } from "../log/index.ts";
 import { webhookPanics } from "../metrics/webhook.ts";
 import {
@@ -79,7 +79,7 @@ export function defaultingHandler<T extends KubeObject>(defaulter: CustomDefault
     async handle(request, signal) {
       if (request.operation !== "CREATE" && request.operation !== "UPDATE") return allowed();
       if (!request.object) return denied("the request has no object to default");
-      const obj = deepCopy(request.object) as T;
+      const obj = jsonClone(request.object) as T;
       try {
         const replaced = await defaulter.default(obj, { request, signal });
         return patchResponse(request.object, replaced ?? obj);

@@ -90,7 +90,7 @@ export class CertRotator implements CertificateSource {
         first = await this.sync();
       } catch (err) {
         const wait = backoff.next();
-        this.log.warn({ err: (err as Error).message, retryInMs: wait }, "webhook certificates not ready");
+        this.log.warn({ err, retryInMs: wait }, "webhook certificates not ready");
         await sleep(wait, signal);
       }
     }
@@ -119,7 +119,7 @@ export class CertRotator implements CertificateSource {
         wait = this.intervalMs;
       } catch (err) {
         wait = backoff.next();
-        this.log.warn({ err: (err as Error).message, retryInMs: wait }, "webhook certificate check failed");
+        this.log.warn({ err, retryInMs: wait }, "webhook certificate check failed");
       }
     }
   }

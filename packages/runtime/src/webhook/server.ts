@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { connect, createSecureContext, type SecureContextOptions, type TLSSocket } from "node:tls";
 import type { Checker } from "../healthz/index.ts";
 import { getLogger, type Logger } from "../log/index.ts";
-import type { ServerRunnable } from "../manager/runnable.ts";
+import type { ServerRunnable } from "../runnable/index.ts";
 import { webhookRequestStarted } from "../metrics/webhook.ts";
 import { type AdmissionHandler, errored, MalformedReviewError, parseAdmissionReview } from "./admission.ts";
 import { type CertificatePair, type CertificateSource } from "./certs.ts";
@@ -153,7 +153,7 @@ export class WebhookServer implements ServerRunnable {
     }
     server.on("tlsClientError", (err, socket) => {
       // Usually an API server that does not trust this certificate: its caBundle is missing or stale.
-      this.log.warn({ err: err.message, remote: socket.remoteAddress }, "TLS handshake with a webhook client failed");
+      this.log.warn({ err, remote: socket.remoteAddress }, "TLS handshake with a webhook client failed");
     });
     server.on("secureConnection", (socket: TLSSocket) => {
       this.sockets.add(socket);
@@ -196,7 +196,7 @@ export class WebhookServer implements ServerRunnable {
       this.current = pair;
       this.log.info("serving a renewed certificate");
     } catch (err) {
-      this.log.error({ err: (err as Error).message }, "kept the previous certificate");
+      this.log.error({ err }, "kept the previous certificate");
     }
   }
 
@@ -232,7 +232,7 @@ export class WebhookServer implements ServerRunnable {
       answer(200, JSON.stringify(reply), "application/json");
     } catch (err) {
       if (err instanceof MalformedReviewError) return answer(400, `malformed review: ${err.message}\n`);
-      this.log.error({ err: (err as Error).message, path: url.pathname }, "webhook failed");
+      this.log.error({ err, path: url.pathname }, "webhook failed");
       answer(500, `webhook failed: ${(err as Error).message}\n`);
     } finally {
       clearTimeout(timer);
@@ -261,7 +261,7 @@ export function admissionWebhook(handler: AdmissionHandler, options: { log?: Log
       try {
         result = await handler.handle(review.request, signal);
       } catch (err) {
-        log.error({ err: (err as Error).message, kind: review.request.kind?.kind, operation: review.request.operation }, "admission handler threw");
+        log.error({ err, kind: review.request.kind?.kind, operation: review.request.operation }, "admission handler threw");
         result = errored(500, err);
       }
       return { apiVersion: review.apiVersion, kind: "AdmissionReview", response: { ...result, uid: review.request.uid } };

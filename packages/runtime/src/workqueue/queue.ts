@@ -1,5 +1,4 @@
-import { type QueueMetrics, newQueueMetrics, noopQueueMetrics } from "../metrics/workqueue.ts";
-import { type Request, requestKey } from "../reconcile/index.ts";
+import { type QueueMetrics, type QueueMetricsProvider, noopQueueMetrics } from "./metrics.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { FairFifo, type KeyFifo, SimpleFifo } from "./fifo.ts";
 
@@ -22,13 +21,15 @@ export interface WorkQueue<T> {
 }
 
 export interface QueueOptions<T> {
-  /** Names the queue in metrics; a queue without a name records none. */
+  /** Names the queue in metrics; a queue without a name, or without a metrics provider, records none. */
   name?: string;
+  /** Where a named queue's metrics go (the controller passes the Prometheus one of metrics/). */
+  metricsProvider?: QueueMetricsProvider;
   /** The metrics' controller label (default: the name). */
   controller?: string;
   /**
    * The identity of an item: items with equal keys are the same work. Default: the string itself for strings, else
-   * requestKey (namespace/name), which only suits Requests; give one for any other item type.
+   * defaultKeyOf's canonical JSON (equal fields, equal key, as Go compares struct items).
    */
   keyOf?: (item: T) => string;
   /**
@@ -39,8 +40,14 @@ export interface QueueOptions<T> {
   clock?: Clock;
 }
 
+/** A string as itself; any other item as JSON with its object keys sorted, so equal fields give equal keys. */
 export function defaultKeyOf<T>(item: T): string {
-  return typeof item === "string" ? item : requestKey(item as Request);
+  if (typeof item === "string") return item;
+  return JSON.stringify(item, (_key, value: unknown) =>
+    value !== null && typeof value === "object" && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
 }
 
 export class Queue<T> implements WorkQueue<T> {
@@ -61,8 +68,8 @@ export class Queue<T> implements WorkQueue<T> {
     this.shardOf = opts.fairnessKeyOf;
     this.fifo = opts.fairnessKeyOf ? new FairFifo() : new SimpleFifo();
     this.clock = opts.clock ?? realClock;
-    this.metrics = opts.name
-      ? newQueueMetrics({ name: opts.name, controller: opts.controller, clock: this.clock, depth: () => this.dirty.size })
+    this.metrics = opts.name && opts.metricsProvider
+      ? opts.metricsProvider({ name: opts.name, controller: opts.controller, clock: this.clock, depth: () => this.dirty.size })
       : noopQueueMetrics;
   }
 

@@ -1,28 +1,28 @@
 import type { ConfigMap } from "../../src/api/kinds.ts";
-import type { KubeObject } from "../../src/api/object.ts";
+import type { KubeObject, Shared } from "../../src/api/object.ts";
 import type { ResourceEventHandler } from "../../src/cache/interfaces.ts";
 import type { RestTransport } from "../../src/client/transport.ts";
 
 export type RecordedEvent =
-  | { type: "add"; key: string; obj: KubeObject; initial: boolean }
-  | { type: "update"; key: string; old: KubeObject; obj: KubeObject }
-  | { type: "delete"; key: string; obj: KubeObject; unknown: boolean };
+  | { type: "add"; key: string; obj: Shared<KubeObject>; initial: boolean }
+  | { type: "update"; key: string; old: Shared<KubeObject>; obj: Shared<KubeObject> }
+  | { type: "delete"; key: string; obj: Shared<KubeObject>; unknown: boolean };
 
-const keyOf = (o: KubeObject) => `${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
+const keyOf = (o: Shared<KubeObject>) => `${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
 
 /** A handler that writes down what it is given. */
 export class Recorder implements ResourceEventHandler<KubeObject> {
   readonly events: RecordedEvent[] = [];
 
-  onAdd(obj: KubeObject, initial: boolean): void {
+  onAdd(obj: Shared<KubeObject>, initial: boolean): void {
     this.events.push({ type: "add", key: keyOf(obj), obj, initial });
   }
 
-  onUpdate(old: KubeObject, obj: KubeObject): void {
+  onUpdate(old: Shared<KubeObject>, obj: Shared<KubeObject>): void {
     this.events.push({ type: "update", key: keyOf(obj), old, obj });
   }
 
-  onDelete(obj: KubeObject, unknown: boolean): void {
+  onDelete(obj: Shared<KubeObject>, unknown: boolean): void {
     this.events.push({ type: "delete", key: keyOf(obj), obj, unknown });
   }
 

@@ -1,7 +1,7 @@
 // A test double of the informer interface for unit tests of sources and controllers: objects are added, updated and
 // deleted by the test, and the informer syncs when the test says so. Integration tests use the real cache.
 import { gvkKey, objectKeyString } from "../../src/api/meta.ts";
-import type { KubeObject, ObjectKey, ResourceType } from "../../src/api/object.ts";
+import { asShared, type KubeObject, type ObjectKey, type ResourceType, type Shared } from "../../src/api/object.ts";
 import type { HandlerRegistration, Informer, ResourceEventHandler } from "../../src/cache/interfaces.ts";
 
 export class FakeInformer<T extends KubeObject = KubeObject> implements Informer<T> {
@@ -16,7 +16,7 @@ export class FakeInformer<T extends KubeObject = KubeObject> implements Informer
 
   addEventHandler(handler: ResourceEventHandler<T>): HandlerRegistration {
     this.handlers.add(handler);
-    for (const obj of this.store.values()) handler.onAdd?.(obj, true);
+    for (const obj of this.store.values()) handler.onAdd?.(asShared(obj), true);
     return {
       remove: () => {
         this.handlers.delete(handler);
@@ -45,15 +45,16 @@ export class FakeInformer<T extends KubeObject = KubeObject> implements Informer
     });
   }
 
-  getByKey(key: ObjectKey): T | undefined {
-    return this.store.get(key.namespace ? `${key.namespace}/${key.name}` : key.name);
+  getByKey(key: ObjectKey): Shared<T> | undefined {
+    const obj = this.store.get(key.namespace ? `${key.namespace}/${key.name}` : key.name);
+    return obj === undefined ? undefined : asShared(obj);
   }
 
-  listAll(): T[] {
-    return [...this.store.values()];
+  listAll(): Shared<T>[] {
+    return [...this.store.values()].map((o) => asShared(o));
   }
 
-  byIndex(): T[] {
+  byIndex(): Shared<T>[] {
     throw new Error("FakeInformer: indexes are not supported");
   }
 
@@ -76,7 +77,7 @@ export class FakeInformer<T extends KubeObject = KubeObject> implements Informer
 
   add(obj: T): void {
     this.store.set(objectKeyString(obj), obj);
-    for (const h of [...this.handlers]) h.onAdd?.(obj, !this.synced);
+    for (const h of [...this.handlers]) h.onAdd?.(asShared(obj), !this.synced);
   }
 
   update(obj: T): void {
@@ -84,12 +85,12 @@ export class FakeInformer<T extends KubeObject = KubeObject> implements Informer
     const old = this.store.get(key);
     if (!old) throw new Error(`FakeInformer: update of unknown object ${key}`);
     this.store.set(key, obj);
-    for (const h of [...this.handlers]) h.onUpdate?.(old, obj);
+    for (const h of [...this.handlers]) h.onUpdate?.(asShared(old), asShared(obj));
   }
 
   delete(obj: T, deleteStateUnknown = false): void {
     this.store.delete(objectKeyString(obj));
-    for (const h of [...this.handlers]) h.onDelete?.(obj, deleteStateUnknown);
+    for (const h of [...this.handlers]) h.onDelete?.(asShared(obj), deleteStateUnknown);
   }
 }
 

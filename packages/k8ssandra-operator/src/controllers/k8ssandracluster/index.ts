@@ -84,7 +84,7 @@ export async function setupK8ssandraClusterController(mcm: MultiClusterManager, 
     mcm.manager.cache
       .list(K8ssandraCluster)
       .then((list) => list.items.forEach((k8c) => nudges.send(k8c)))
-      .catch((err: unknown) => mcm.manager.log.warn({ err: (err as Error).message }, "could not list K8ssandraClusters to re-check them"));
+      .catch((err: unknown) => mcm.manager.log.warn({ err }, "could not list K8ssandraClusters to re-check them"));
   };
   mcm.events.on("added", nudgeAll);
   mcm.events.on("removed", nudgeAll);

@@ -180,7 +180,7 @@ export class CassandraTaskRunner {
           await this.runOn(dc, pod, job, args);
           run.pods.set(pod, { ...status, status: "COMPLETED", completionTime: timestamp() });
         } catch (err) {
-          log.fromContext().error({ pod, command: job.command, err: (err as Error).message }, "task job failed on pod");
+          log.fromContext().error({ pod, command: job.command, err }, "task job failed on pod");
           run.pods.set(pod, { ...status, status: "ERROR", error: (err as Error).message.split("\n")[0]!, completionTime: timestamp() });
         }
       }

@@ -1,6 +1,6 @@
-import type { RestTransport } from "../client/transport.ts";
-import { NoKindMatchError } from "../client/errors.ts";
-import { gvkKey, parseApiVersion } from "./meta.ts";
+import type { RestTransport } from "./transport.ts";
+import { NoKindMatchError } from "./errors.ts";
+import { gvkKey, parseApiVersion } from "../api/meta.ts";
 
 export interface RESTMapping {
   group: string;

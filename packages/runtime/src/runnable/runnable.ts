@@ -13,11 +13,6 @@ export interface LeaderElectionRunnable {
   needLeaderElection(): boolean;
 }
 
-/** Runnables with a cache that should be synced before the runnables that read it start. */
-export interface HasCache {
-  waitForCacheSync(signal: AbortSignal): Promise<boolean>;
-}
-
 export function needsLeaderElection(r: Runnable): boolean {
   const le = r as Partial<LeaderElectionRunnable>;
   return typeof le.needLeaderElection === "function" ? le.needLeaderElection() : true;
