@@ -20,7 +20,7 @@ import { SelectorParseError } from "../labels/index.ts";
 import { fieldIndexer, fieldIndexName, selectFromStore } from "../cache/query.ts";
 import { Store } from "../cache/store.ts";
 import { type FakeRequest, newAlreadyExists, newBadRequest, newConflict, newInvalid, newNotFound } from "./errors.ts";
-import { BUILT_IN_KINDS, mappingFor } from "./kinds.ts";
+import { BUILT_IN_KINDS, mappingFor } from "../client/builtin-mappings.ts";
 import { type FakeWebhooks, admit } from "./webhooks.ts";
 import { decodeContinue, DNS_SUBDOMAIN, encodeContinue, now, parsePatch, randomSuffix, specOf } from "./util.ts";
 

@@ -14,5 +14,5 @@ export {
   newInvalid,
   newNotFound,
 } from "./errors.ts";
-export { BUILT_IN_KINDS, guessPlural } from "./kinds.ts";
+export { BUILT_IN_KINDS, guessPlural } from "../client/builtin-mappings.ts";
 export type { FakeWebhooks } from "./webhooks.ts";

@@ -8,7 +8,7 @@
 import { parseApiVersion } from "../api/meta.ts";
 import type { ResourceType } from "../api/object.ts";
 import type { RESTMapping } from "../client/restmapper.ts";
-import { BUILT_IN_KINDS, guessPlural } from "../fake/kinds.ts";
+import { BUILT_IN_KINDS, guessPlural } from "../client/builtin-mappings.ts";
 import { stringify } from "yaml";
 
 export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";

@@ -1,6 +1,6 @@
 import { parseApiVersion } from "../api/meta.ts";
 import type { ResourceType } from "../api/object.ts";
-import type { RESTMapping } from "../client/restmapper.ts";
+import type { RESTMapping } from "./restmapper.ts";
 
 /** The plural Kubernetes guesses for a kind (its UnsafeGuessKindToResource): Policy -> policies, Status -> statuses. */
 export function guessPlural(kind: string): string {
