@@ -99,7 +99,7 @@ describe("pretty log lines", () => {
     const out = execFileSync(process.execPath, ["--conditions=operator-ts-source", "--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
     // pino's JSON destination writes asynchronously, so the two formats' lines may interleave.
     const lines = out.trim().split("\n");
-    const [json1, json2] = lines.filter((l) => l.startsWith("{"));
+    const [json1 = "", json2 = ""] = lines.filter((l) => l.startsWith("{"));
     const [pretty1, pretty2] = lines.filter((l) => !l.startsWith("{"));
     for (const line of [json1, json2]) expect(line.match(/"name":/g)).toHaveLength(1);
     expect(JSON.parse(json1)).toMatchObject({ logger: "operator-ts", controller: "memcached", name: "cache", msg: "reconciling" });
