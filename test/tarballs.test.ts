@@ -75,7 +75,11 @@ describe("the packed tarballs, installed into a project outside the repository",
       const { stdout } = await run("tar", ["-tzf", tarball]);
       const entries = stdout.split("\n").filter(Boolean).map((e) => e.replace(/^package\//, ""));
       const tops = [...new Set(entries.map((e) => e.split("/")[0]))].sort();
-      const expected = { "@operator-ts/runtime": ["LICENSE", "README.md", "bin", "dist", "package.json"], "@operator-ts/k8ssandra-operator": ["LICENSE", "README.md", "config", "dist", "package.json"] };
+      const expected = {
+        "@operator-ts/runtime": ["LICENSE", "README.md", "bin", "dist", "package.json"],
+        "@operator-ts/multicluster": ["LICENSE", "README.md", "bin", "dist", "package.json"],
+        "@operator-ts/k8ssandra-operator": ["LICENSE", "README.md", "bin", "config", "dist", "package.json"],
+      };
       expect(tops, name).toEqual(expected[name as keyof typeof expected] ?? ["LICENSE", "README.md", "dist", "package.json"]);
       expect(entries.filter((e) => e.includes("simulator")), name).toEqual([]);
     }
@@ -116,9 +120,15 @@ describe("the packed tarballs, installed into a project outside the repository",
     expect(result.stdout).toBe("");
   });
 
-  it("link the test kit's bin, which runs from dist", async () => {
-    const { stdout } = await run(join(project, "node_modules", ".bin", "operator-ts-envtest"), ["--help"], { cwd: project });
+  it("link the bins, which run from dist", async () => {
+    const bin = (name: string) => join(project, "node_modules", ".bin", name);
+    const { stdout } = await run(bin("operator-ts-envtest"), ["--help"], { cwd: project });
     expect(stdout).toMatch(/^usage:\n {2}operator-ts-envtest setup/);
+    const operator = await run(bin("k8ssandra-operator"), ["--version"], { cwd: project });
+    expect(operator.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    // A bad flag: the preflight program ran (it parsed its arguments) without reaching any cluster.
+    const preflight = await run(bin("operator-ts-preflight"), ["--bogus"], { cwd: project }).catch((err: { code?: number; stderr?: string }) => err);
+    expect(preflight).toMatchObject({ code: 2, stderr: expect.stringMatching(/^preflight: Unknown option '--bogus'/) });
   });
 
   it("are small in declarations: a kind constant is named, not spelled out", () => {

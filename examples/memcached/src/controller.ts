@@ -77,15 +77,16 @@ export class MemcachedReconciler {
       if (!isNotFound(err)) throw err;
       const desired = deploymentFor(memcached);
       controllerutil.setControllerReference(memcached, desired);
-      logger.info({ deployment: desired.metadata!.name }, "creating a new Deployment");
       try {
         await this.client.create(desired);
       } catch (createErr) {
-        // Created by an earlier pass whose result the cache has yet to show.
+        // Created by an earlier pass whose result the cache has yet to show: the pass that its own status and finalizer
+        // writes bring right after the create, routinely. Logged only once it succeeds, so one create is one line.
         if (isAlreadyExists(createErr)) return { requeue: true };
         await this.setCondition(memcached, AVAILABLE, "False", "Reconciling", `Failed to create Deployment: ${(createErr as Error).message}`);
         throw createErr;
       }
+      logger.info({ deployment: desired.metadata!.name }, "created a new Deployment");
       this.recorder.event(memcached, "Normal", "Created", `Created Deployment ${desired.metadata!.name} with ${memcached.spec.size ?? DEFAULT_SIZE} replicas`);
       return { requeueAfter: 60_000 };
     }

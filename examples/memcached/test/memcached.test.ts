@@ -16,7 +16,7 @@ describe("examples/memcached on a real API server with kube-controller-manager",
   let client: Client;
   const stop = new AbortController();
   let running: Promise<void>;
-  const logs = recordLogs("warn");
+  const logs = recordLogs("info");
 
   beforeAll(async () => {
     cluster = await startCluster({ name: "memcached", controllerManager: true, crds: [crdDir] });
@@ -63,6 +63,9 @@ describe("examples/memcached on a real API server with kube-controller-manager",
     expect(available.metadata.finalizers).toContain(FINALIZER);
     // The first passes race the cache (their own writes not seen yet): requeued quietly, never logged as errors.
     expect(logs.lines.filter((l) => (JSON.parse(l) as { level: number }).level >= 50)).toEqual([]);
+    // One Deployment created, so one line says so, though a later pass may still read the cache from before it.
+    const creating = () => logs.lines.filter((l) => (JSON.parse(l) as { msg?: string }).msg === "created a new Deployment");
+    expect(creating()).toHaveLength(1);
 
     await client.patch(available, { type: "merge", data: { spec: { size: 3 } } });
     await eventually(async () => (await mgr.apiReader.get(Deployment, { namespace: "default", name: "cache" })).spec?.replicas === 3, "scale to 3", 60_000);

@@ -119,11 +119,12 @@ describe("cross-cluster ownership and pre-flight on real clusters", () => {
     try {
       const file = join(dir, "kubeconfig.yaml");
       await writeFile(file, east.kubeconfigYaml);
-      const cli = fileURLToPath(new URL("../src/preflight/cli.ts", import.meta.url));
-      const ok = spawnSync(process.execPath, ["--conditions=operator-ts-source", cli, "--kubeconfig", file, "--crd", "cassandradatacenters.cassandra.datastax.com"], { encoding: "utf8" });
+      // The package's bin, as npx runs it: in a checkout it runs the source, with no build first.
+      const cli = fileURLToPath(new URL("../bin/operator-ts-preflight.js", import.meta.url));
+      const ok = spawnSync(process.execPath, [cli, "--kubeconfig", file, "--crd", "cassandradatacenters.cassandra.datastax.com"], { encoding: "utf8" });
       expect(ok.stdout).toContain("preflight passed");
       expect(ok.status).toBe(0);
-      const missing = spawnSync(process.execPath, ["--conditions=operator-ts-source", cli, "--kubeconfig", file, "--crd", "k8ssandraclusters.k8ssandra.io"], { encoding: "utf8" });
+      const missing = spawnSync(process.execPath, [cli, "--kubeconfig", file, "--crd", "k8ssandraclusters.k8ssandra.io"], { encoding: "utf8" });
       expect(missing.stdout).toMatch(/FAIL\s+CRD k8ssandraclusters.k8ssandra.io\s+not installed/);
       expect(missing.status).toBe(1);
     } finally {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,10 +82,30 @@ describe("parseStandardFlags", () => {
 
 describe("pretty log lines", () => {
   it("puts time, level and message first, then the fields, without pid and hostname", () => {
-    const line = JSON.stringify({ level: 30, time: Date.UTC(2026, 0, 1, 12, 4, 5, 123), pid: 1, hostname: "h", name: "operator-ts", controller: "memcached", note: "a b", msg: "reconciled" });
+    const line = JSON.stringify({ level: 30, time: Date.UTC(2026, 0, 1, 12, 4, 5, 123), pid: 1, hostname: "h", logger: "operator-ts", controller: "memcached", note: "a b", msg: "reconciled" });
     expect(formatPretty(line)).toBe('12:04:05.123 INFO  reconciled controller=memcached note="a b"\n');
-    // A child logger's name (the object reconciled) replaces the logger's own in the JSON line.
-    expect(formatPretty('{"level":30,"time":0,"name":"operator-ts","controller":"memcached","name":"cache","msg":"done"}')).toBe("00:00:00.000 INFO  done name=cache controller=memcached\n");
+    // The logger's own name is frame; an object's name is a field, even an object named like the logger.
+    expect(formatPretty('{"level":30,"time":0,"logger":"operator-ts","controller":"memcached","name":"operator-ts","msg":"done"}')).toBe("00:00:00.000 INFO  done controller=memcached name=operator-ts\n");
+  });
+
+  it("keeps the name of the object a line is about apart from the logger's name, in JSON and pretty", () => {
+    // A child process: the logger writes to file descriptor 1 itself, past any spy on process.stdout.
+    const script = `import { newLogger } from ${JSON.stringify(new URL("../src/log/index.ts", import.meta.url).href)};
+      for (const format of ["json", "pretty"]) {
+        const log = newLogger({ format, level: "info" });
+        log.child({ controller: "memcached", name: "cache" }).info("reconciling");
+        log.info({ name: "cache-7d9f" }, "creating a new Deployment");
+      }`;
+    const out = execFileSync(process.execPath, ["--conditions=operator-ts-source", "--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    // pino's JSON destination writes asynchronously, so the two formats' lines may interleave.
+    const lines = out.trim().split("\n");
+    const [json1 = "", json2 = ""] = lines.filter((l) => l.startsWith("{"));
+    const [pretty1, pretty2] = lines.filter((l) => !l.startsWith("{"));
+    for (const line of [json1, json2]) expect(line.match(/"name":/g)).toHaveLength(1);
+    expect(JSON.parse(json1)).toMatchObject({ logger: "operator-ts", controller: "memcached", name: "cache", msg: "reconciling" });
+    expect(JSON.parse(json2)).toMatchObject({ logger: "operator-ts", name: "cache-7d9f" });
+    expect(pretty1).toMatch(/ INFO  reconciling controller=memcached name=cache$/);
+    expect(pretty2).toMatch(/ INFO  creating a new Deployment name=cache-7d9f$/);
   });
 
   it("shows an error's message in the line and its stack below at error level", () => {

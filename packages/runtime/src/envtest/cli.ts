@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // operator-ts-envtest: builds or finds the test binaries (like setup-envtest), and starts local clusters by hand.
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { prepareEnvtest, startClusters, stopClusters } from "./index.ts";
 
 const usage = `usage:
   operator-ts-envtest setup [--controller-manager]      build (once) and print the folder for KUBEBUILDER_ASSETS
-  operator-ts-envtest start [--clusters N] [--names a,b] [--crds path,...] [--controller-manager] [--out dir]
+  operator-ts-envtest start [--clusters N] [--names a,b] [--crds path,...] [--controller-manager] [--out dir (made if missing)]
                                                          start local clusters, write their kubeconfigs, wait for Ctrl-C`;
 
 async function main() {
@@ -35,6 +35,8 @@ async function main() {
   if (command === "start") {
     const names = values.names?.split(",").filter(Boolean);
     const n = names?.length ?? Number(values.clusters);
+    // Made before the clusters start, so a folder that cannot be made fails in a moment, not after the start.
+    if (values.out) await mkdir(values.out, { recursive: true });
     const started = Date.now();
     const clusters = await startClusters(n, {
       names,

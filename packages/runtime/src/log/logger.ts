@@ -1,5 +1,6 @@
+import { hostname } from "node:os";
 import { type Level, type Logger, pino } from "pino";
-import { prettyDestination } from "./pretty.ts";
+import { LOGGER_NAME, prettyDestination } from "./pretty.ts";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -36,7 +37,9 @@ export function newLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? checked("LOG_LEVEL", process.env.LOG_LEVEL || "info", LOG_LEVELS);
   const format = options.format ?? checked("LOG_FORMAT", process.env.LOG_FORMAT || "json", LOG_FORMATS);
   const config = {
-    name: "operator-ts",
+    // The logger's own name goes under "logger", not pino's "name": a reconcile's logger carries the object's name
+    // there, and two "name" keys in one JSON line leave a log collector to guess which one counts.
+    base: { pid: process.pid, hostname: hostname(), logger: LOGGER_NAME },
     level,
     serializers: { err: serializeError },
     // Values under these keys are replaced wherever they appear in a log line's fields.

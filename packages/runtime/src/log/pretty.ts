@@ -9,10 +9,11 @@ const LEVELS: Record<number, { name: string; color: number }> = {
   60: { name: "FATAL", color: 35 },
 };
 
-// Fields every line has, shown in the line's frame (or not at all) instead of as key=value pairs. The logger's own
-// name is one of them; a child's "name" (the object reconciled) replaces it in the JSON, and is shown.
+// Fields every line has, shown in the line's frame (or not at all) instead of as key=value pairs. "name" is never
+// one of them: it is the object a line is about.
 const FRAME = new Set(["level", "time", "msg", "pid", "hostname"]);
-const LOGGER_NAME = "operator-ts";
+/** The runtime logger's own name, under the key "logger" in every line. */
+export const LOGGER_NAME = "operator-ts";
 
 function value(v: unknown): string {
   if (typeof v === "string") return /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
@@ -38,7 +39,7 @@ export function formatPretty(line: string, color = false): string {
   let stack = "";
   const fields: string[] = [];
   for (const [k, v] of Object.entries(entry)) {
-    if (FRAME.has(k) || (k === "name" && v === LOGGER_NAME)) continue;
+    if (FRAME.has(k) || (k === "logger" && v === LOGGER_NAME)) continue;
     if (v && typeof v === "object" && typeof (v as { message?: unknown }).message === "string" && typeof (v as { stack?: unknown }).stack === "string") {
       const err = v as { message: string; stack: string };
       fields.push(`${k}=${value(err.message)}`);
