@@ -213,7 +213,7 @@ export class LocalDatacenter {
     this.subnet.release();
   }
 
-  /** Stops every node and removes its data (the stand-in shuts down). */
+  /** Kills every node and removes its data (the stand-in shuts down; nothing is to survive it). */
   async shutdown(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.destroy()));
     this.nodes.clear();
