@@ -163,7 +163,7 @@ export class CassandraNode {
 
   /** Leaves the ring (its ranges streamed to the others), then is killed: a decommissioned node's data is useless. */
   async decommission(signal?: AbortSignal, options: { force?: boolean } = {}): Promise<void> {
-    this.log(`cassandra: decommissioning ${this.identity.pod}${options.force ? " (forced: its datacenter goes)" : ""}`);
+    this.log(`cassandra: decommissioning ${this.identity.pod}${options.force ? " (forced)" : ""}`);
     await this.nodetool(["decommission", ...(options.force ? ["--force"] : [])], signal);
     await this.kill();
   }
