@@ -1,14 +1,16 @@
 import { Manager, Pod, Secret } from "@operator-ts/runtime";
 import { startCluster, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CassandraDatacenter, CONFIG_SECRET_KEY } from "../src/api/index.ts";
+import { CassandraDatacenter, CONFIG_SECRET_KEY, DECOMMISSION_ON_DELETE_ANNOTATION } from "../src/api/index.ts";
 import { CassandraTask, type RunningSimulator, startSimulator, TASK_STATUS_LABEL } from "../src/simulator/index.ts";
+import { withSession } from "../src/simulator/cassandra/index.ts";
 import { cassOperatorCRDs } from "../../../test/support/paths.ts";
 import { eventually } from "../../../test/support/eventually.ts";
 
 /*
  * The lifecycle of a real-Cassandra datacenter under the cass-operator stand-in: a restart task, scale up (a node
- * bootstraps into the ring) and scale down (it decommissions). One datacenter, at most two JVMs, 256 MiB heaps.
+ * bootstraps into the ring), scale down (it decommissions), and the deletion of a second datacenter with
+ * decommission-on-delete. At most two JVMs at a time, 256 MiB heaps.
  * Timings are logged, not asserted.
  */
 const NODE_TIMEOUT_MS = 360_000;
@@ -22,7 +24,7 @@ function upNormal(status: string): string[] {
   return [...status.matchAll(/^UN\s+(\d+\.\d+\.\d+\.\d+)/gm)].map((m) => m[1]!);
 }
 
-describe("cass-operator stand-in with real Cassandra: restart, scale up, scale down", () => {
+describe("cass-operator stand-in with real Cassandra: restart, scale up, scale down, datacenter deletion", () => {
   const namespace = "default";
   const superuser = { username: "dba", password: `pw-${Math.random().toString(36).slice(2)}` };
   const pod0 = "life-dc1-default-sts-0";
@@ -134,4 +136,43 @@ describe("cass-operator stand-in with real Cassandra: restart, scale up, scale d
       return pods.items.length === 1 && pods.items[0]!.metadata?.name === pod0;
     }, "the removed node's pod gone", 60_000);
   }, NODE_TIMEOUT_MS);
+
+  it("deletes a second datacenter with decommission-on-delete: its node leaves the ring before the object goes", async () => {
+    const dc1 = await get();
+    const dc1Ip = dc1.status!.nodeStatuses![pod0]!.ip!;
+    // As the K8ssandra operator sets them before a datacenter joins: system keyspaces on NetworkTopologyStrategy, so
+    // the joining node takes none of their ranges.
+    await withSession(dc1Ip, superuser, async (c) => {
+      for (const ks of ["system_auth", "system_distributed", "system_traces"]) {
+        await c.execute(`ALTER KEYSPACE ${ks} WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 1}`);
+      }
+    });
+    const started = Date.now();
+    await mgr.client.create<CassandraDatacenter>({
+      apiVersion: CassandraDatacenter.apiVersion,
+      kind: CassandraDatacenter.kind,
+      metadata: { name: "dc2", namespace, annotations: { [DECOMMISSION_ON_DELETE_ANNOTATION]: "true" } },
+      spec: { clusterName: "life", serverType: "cassandra", serverVersion: "5.0.9", size: 1, storageConfig: {}, configSecret: "dc1-config", superuserSecretName: "dba-secret", additionalSeeds: [dc1Ip] },
+    });
+    const dc2 = await eventually(async () => {
+      const d = await mgr.apiReader.get(CassandraDatacenter, { namespace, name: "dc2" });
+      return d.status?.cassandraOperatorProgress === "Ready" && d.status.observedGeneration === d.metadata.generation ? d : undefined;
+    }, "dc2 Ready", NODE_TIMEOUT_MS);
+    process.stderr.write(`cassandra: dc2 created -> Ready in ${Date.now() - started} ms\n`);
+    const dc2Ip = dc2.status!.nodeStatuses!["life-dc2-default-sts-0"]!.ip!;
+    expect(await ringSeenBy(pod0)).toMatch(/^Datacenter: dc2$/m);
+
+    const deleted = Date.now();
+    await mgr.client.delete(dc2);
+    await eventually(
+      async () => !(await mgr.apiReader.list(CassandraDatacenter, { namespace })).items.some((d) => d.metadata.name === "dc2"),
+      "dc2 deleted",
+      NODE_TIMEOUT_MS,
+    );
+    process.stderr.write(`cassandra: dc2 deleted (decommissioned) in ${Date.now() - deleted} ms\n`);
+    const ring = await ringSeenBy(pod0);
+    expect(ring).not.toMatch(/^Datacenter: dc2$/m);
+    expect(ring).not.toContain(dc2Ip);
+    expect(upNormal(ring)).toEqual([dc1Ip]);
+  }, 2 * NODE_TIMEOUT_MS);
 });
