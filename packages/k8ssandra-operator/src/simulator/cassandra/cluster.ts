@@ -185,7 +185,7 @@ export class RealCassandra {
     if (uid) this.remove(uid, false);
   }
 
-  /** Stops every node and removes every data folder; the stand-in is done. */
+  /** Kills every node (no graceful drain: the data goes with it) and removes every data folder; the stand-in is done. */
   async shutdown(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled([...this.jobs.values(), ...this.removals.values()].map((j) => j.promise));

@@ -137,7 +137,9 @@ export class LocalDatacenter {
       if (wanted.has(node.identity.pod)) continue;
       signal?.throwIfAborted();
       const othersRunning = [...this.nodes.values()].some((n) => n !== node && n.running && wanted.has(n.identity.pod));
-      if (node.running && othersRunning) await node.decommission(signal);
+      // Forced, as cass-operator's management API call is (decommission?force=true): Cassandra 5 otherwise refuses to
+      // leave fewer nodes than a keyspace's replication factor (system_distributed has 3, a small datacenter fewer).
+      if (node.running && othersRunning) await node.decommission(signal, { force: true });
       await node.destroy();
       this.nodes.delete(node.identity.pod);
       this.hostIds.delete(node.identity.pod);
@@ -213,7 +215,7 @@ export class LocalDatacenter {
     this.subnet.release();
   }
 
-  /** Stops every node and removes its data (the stand-in shuts down). */
+  /** Kills every node and removes its data (the stand-in shuts down; nothing is to survive it). */
   async shutdown(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.destroy()));
     this.nodes.clear();

@@ -152,16 +152,25 @@ export class CassandraNode {
     await this.process?.stop(60_000);
   }
 
-  /** Leaves the ring (its ranges streamed to the others), then stops. */
-  async decommission(signal?: AbortSignal, options: { force?: boolean } = {}): Promise<void> {
-    this.log(`cassandra: decommissioning ${this.identity.pod}${options.force ? " (forced: its datacenter goes)" : ""}`);
-    await this.nodetool(["decommission", ...(options.force ? ["--force"] : [])], signal);
-    await this.stop();
+  /**
+   * Kills the JVM without letting it drain: a graceful stop flushes memtables and leaves gossip (~15 s a node here),
+   * which is wasted when the data is deleted right after. Only for a node whose data goes.
+   */
+  private async kill(): Promise<void> {
+    this.ready = false;
+    await this.process?.stop(0);
   }
 
-  /** Stops the node and removes its folders and its JMX port claim: the pod and its volume are gone. */
+  /** Leaves the ring (its ranges streamed to the others), then is killed: a decommissioned node's data is useless. */
+  async decommission(signal?: AbortSignal, options: { force?: boolean } = {}): Promise<void> {
+    this.log(`cassandra: decommissioning ${this.identity.pod}${options.force ? " (forced)" : ""}`);
+    await this.nodetool(["decommission", ...(options.force ? ["--force"] : [])], signal);
+    await this.kill();
+  }
+
+  /** Kills the node and removes its folders and its JMX port claim: the pod and its volume are gone. */
   async destroy(): Promise<void> {
-    await this.stop();
+    await this.kill();
     await rm(this.dirs.root, { recursive: true, force: true });
     reaper.forgetDir(this.dirs.root);
     this.jmx?.release();
