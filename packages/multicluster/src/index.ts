@@ -1,8 +1,8 @@
 /**
  * @operator-ts/multicluster, after multicluster-runtime: one manager and one queue for controllers that watch several
  * clusters, requests that name their cluster, providers behind a seam (ClusterAware) that engage and disengage
- * clusters (kubeconfig Secrets, a kubeconfig file), health per cluster, ownership across clusters and pre-flight
- * checks. Built on @operator-ts/runtime's public API.
+ * clusters (kubeconfig Secrets, a kubeconfig file, a folder of kubeconfigs), health per cluster, ownership across
+ * clusters and pre-flight checks. Built on @operator-ts/runtime's public API.
  */
 export { type ClusterHandlerFactory, forCluster, mcControllerManagedBy, MultiClusterBuilder, type MultiClusterBuilderOptions } from "./builder.ts";
 export {
@@ -37,6 +37,7 @@ export {
   type ClusterObjectState,
   type ClusterProvider,
   CLUSTER_READY_CONDITION,
+  clusterNameOfFile,
   contextFingerprint,
   CREDENTIAL_RENEWED_CONDITION,
   type CredentialInfo,
@@ -51,12 +52,15 @@ export {
   IdentityGate,
   type IdentityOptions,
   type IdentityStatus,
+  KubeconfigDirectoryProvider,
+  type KubeconfigDirectoryProviderOptions,
   KubeconfigFileProvider,
   type KubeconfigFileProviderOptions,
   kubeconfigSecretProvider,
   ObjectClusterProvider,
   type ObjectProviderEvents,
   type ObjectProviderOptions,
+  providerLogger,
   readClusterIdentity,
   type RenewalOptions,
   renewalDueAt,

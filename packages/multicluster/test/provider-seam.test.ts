@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Cluster } from "@operator-ts/runtime";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ClusterAware, contextFingerprint, KubeconfigFileProvider } from "../src/index.ts";
+import { type ClusterAware, contextFingerprint, KubeconfigDirectoryProvider, KubeconfigFileProvider } from "../src/index.ts";
 import { eventually } from "../../../test/support/eventually.ts";
 import { recordLogs } from "../../../test/support/logs.ts";
 
@@ -122,5 +122,69 @@ describe("the kubeconfig file provider alone, against a fake ClusterAware", () =
       stop.abort();
       await running;
     }
+  });
+});
+
+describe("the kubeconfig folder provider alone, against a fake ClusterAware", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "seam-dir-"));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("engages one cluster per file, named after it, again only when its file changes, and disengages a removed one", async () => {
+    await writeFile(join(dir, "east.yaml"), kubeconfigYaml({ "east-admin": "https://east:6443" }));
+    await writeFile(join(dir, "west"), kubeconfigYaml({ "west-admin": "https://west:6443" }));
+    await mkdir(join(dir, "..data"));
+    const aware = new FakeAware();
+    const provider = new KubeconfigDirectoryProvider(aware, { path: dir });
+
+    await provider.sync();
+    expect([...aware.engaged.keys()].sort()).toEqual(["east", "west"]);
+    expect(aware.engaged.get("east")).toMatchObject({ server: "https://east:6443", context: "east-admin" });
+
+    aware.calls.length = 0;
+    await provider.sync();
+    expect(aware.calls).toEqual([]);
+
+    await writeFile(join(dir, "west"), kubeconfigYaml({ "west-admin": "https://west-moved:6443" }));
+    await rm(join(dir, "east.yaml"));
+    await provider.sync();
+    expect(aware.calls).toEqual(["disengage east", "engage west"]);
+    expect(aware.engaged.get("west")?.server).toBe("https://west-moved:6443");
+    await rm(join(dir, "west"));
+    await rm(join(dir, "..data"), { recursive: true });
+  });
+
+  it("keeps a cluster whose file turned unusable, says which file without quoting it, and follows the fixed file", async () => {
+    await writeFile(join(dir, "south.yaml"), kubeconfigYaml({ south: "https://south:6443" }));
+    const aware = new FakeAware();
+    const provider = new KubeconfigDirectoryProvider(aware, { path: dir });
+    await provider.sync();
+
+    await writeFile(join(dir, "south.yaml"), "token: s3cret-in-a-broken-file: [");
+    const err = await provider.sync().then(() => undefined, (e: Error) => e);
+    expect(err?.message).toMatch(/south: file south\.yaml does not hold a kubeconfig/);
+    expect(err?.message).not.toContain("s3cret");
+    expect(aware.engaged.get("south")?.server).toBe("https://south:6443");
+
+    await writeFile(join(dir, "south.yaml"), kubeconfigYaml({ south: "https://south-fixed:6443" }));
+    await provider.sync();
+    expect(aware.engaged.get("south")?.server).toBe("https://south-fixed:6443");
+    await rm(join(dir, "south.yaml"));
+  });
+
+  it("reports a failed engage and engages it at the next read", async () => {
+    await writeFile(join(dir, "flaky.yaml"), kubeconfigYaml({ flaky: "https://flaky:6443" }));
+    const aware = new FakeAware();
+    aware.failing.add("flaky");
+    const provider = new KubeconfigDirectoryProvider(aware, { path: dir });
+    await expect(provider.sync()).rejects.toThrow(/flaky: engaging "flaky" failed/);
+    expect(aware.hasCluster("flaky")).toBe(false);
+    aware.failing.delete("flaky");
+    await provider.sync();
+    expect(aware.hasCluster("flaky")).toBe(true);
   });
 });

@@ -2,7 +2,8 @@
  * Cluster providers, behind a seam: a provider engages and disengages clusters on a ClusterAware (the manager, or a
  * fake in a test) and knows nothing else of the manager, so that new providers join without touching it.
  */
-export { type ClusterAware, type ClusterProvider, contextFingerprint, type EngageOptions, type HomeClusterAware } from "./provider.ts";
+export { type ClusterAware, type ClusterProvider, contextFingerprint, type EngageOptions, type HomeClusterAware, providerLogger } from "./provider.ts";
+export { clusterNameOfFile, KubeconfigDirectoryProvider, type KubeconfigDirectoryProviderOptions } from "./kubeconfig-directory.ts";
 export { KubeconfigFileProvider, type KubeconfigFileProviderOptions, singleContext } from "./kubeconfig-file.ts";
 export {
   type CredentialInfo,

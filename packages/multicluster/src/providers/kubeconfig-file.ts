@@ -1,8 +1,8 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { readFile } from "node:fs/promises";
 import { KubeConfig } from "@kubernetes/client-node";
-import { cache, type Logger, log } from "@operator-ts/runtime";
-import { type ClusterAware, type ClusterProvider, contextFingerprint, type HomeClusterAware } from "./provider.ts";
+import type { Logger } from "@operator-ts/runtime";
+import { EngagedSet, pollWithBackoff, type Wanted } from "./engaged-set.ts";
+import { type ClusterAware, type ClusterProvider, contextFingerprint, providerLogger } from "./provider.ts";
 
 export interface KubeconfigFileProviderOptions {
   path: string;
@@ -44,11 +44,12 @@ export class KubeconfigFileProvider implements ClusterProvider {
   readonly name = "kubeconfig-file";
   private readonly aware: ClusterAware;
   private readonly options: KubeconfigFileProviderOptions;
-  private readonly known = new Map<string, string>();
+  private readonly engaged: EngagedSet;
 
   constructor(aware: ClusterAware, options: KubeconfigFileProviderOptions) {
     this.aware = aware;
     this.options = options;
+    this.engaged = new EngagedSet(aware);
   }
 
   needLeaderElection(): boolean {
@@ -60,49 +61,18 @@ export class KubeconfigFileProvider implements ClusterProvider {
     const kc = new KubeConfig();
     kc.loadFromString(await readFile(this.options.path, "utf8"));
     const exclude = new Set(this.options.exclude ?? []);
-    const wanted = new Map<string, string>();
+    const wanted = new Map<string, Wanted>();
     for (const ctx of kc.getContexts()) {
       if (exclude.has(ctx.name) || (this.options.include && !this.options.include(ctx.name))) continue;
-      wanted.set(ctx.name, contextFingerprint(kc, ctx.name));
+      wanted.set(ctx.name, { fingerprint: contextFingerprint(kc, ctx.name), kubeconfig: () => singleContext(kc, ctx.name) });
     }
-    for (const name of [...this.known.keys()]) {
-      if (!wanted.has(name)) {
-        this.known.delete(name);
-        await this.aware.disengage(name);
-      }
-    }
-    const failed: string[] = [];
-    for (const [name, fingerprint] of wanted) {
-      const previous = this.known.get(name);
-      if (previous === fingerprint) continue;
-      // Recorded only once engaged: a context whose engage failed is tried again at the next read; a replace that
-      // failed left nothing engaged, so it is forgotten in between.
-      this.known.delete(name);
-      try {
-        await this.aware.engage(name, singleContext(kc, name), { waitForSync: false });
-        this.known.set(name, fingerprint);
-      } catch (err) {
-        failed.push(`${name}: ${(err as Error).message}`);
-      }
-    }
-    if (failed.length) throw new Error(`could not add every context (retried at the next read): ${failed.join("; ")}`);
+    await this.engaged.bringInLine(wanted, "context");
   }
 
-  async start(signal: AbortSignal): Promise<void> {
-    const manager = (this.aware as Partial<HomeClusterAware>).manager;
-    const logger = (this.options.logger ?? manager?.log ?? log.getLogger()).child({ provider: this.name });
-    const pollMs = this.options.pollIntervalMs ?? 10_000;
-    const backoff = new cache.Backoff({ initialMs: Math.min(1000, pollMs), maxMs: pollMs });
-    while (!signal.aborted) {
-      let waitMs = pollMs;
-      try {
-        await this.sync();
-        backoff.reset();
-      } catch (err) {
-        waitMs = backoff.next();
-        logger.error({ err, path: this.options.path, retryInMs: waitMs }, "could not bring the clusters in line with the kubeconfig file; trying again");
-      }
-      await delay(waitMs, undefined, { signal }).catch(() => undefined);
-    }
+  start(signal: AbortSignal): Promise<void> {
+    const logger = providerLogger(this.aware, this.name, this.options.logger);
+    return pollWithBackoff(signal, this.options.pollIntervalMs ?? 10_000, () => this.sync(), (err, retryInMs) =>
+      logger.error({ err, path: this.options.path, retryInMs }, "could not bring the clusters in line with the kubeconfig file; trying again"),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { Cluster, ClusterOptions, Manager, Runnable } from "@operator-ts/runtime";
+import { type Cluster, type ClusterOptions, type Logger, log, type Manager, type Runnable } from "@operator-ts/runtime";
 import type { ClusterHealth } from "../health/index.ts";
 
 /** How a cluster is engaged. */
@@ -40,6 +40,12 @@ export interface ClusterProvider extends Runnable {
   /** Names the provider in logs. */
   readonly name: string;
   needLeaderElection(): boolean;
+}
+
+/** A provider's logger: its own if given, else its manager's (when the ClusterAware is one), else the process's. */
+export function providerLogger(aware: ClusterAware, provider: string, own: Logger | undefined): Logger {
+  const manager = (aware as Partial<HomeClusterAware>).manager;
+  return (own ?? manager?.log ?? log.getLogger()).child({ provider });
 }
 
 /** One kubeconfig context as a stable fingerprint: a change of server, CA or credentials changes it. */
