@@ -1,7 +1,8 @@
 /**
  * @operator-ts/multicluster, after multicluster-runtime: one manager and one queue for controllers that watch several
- * clusters, requests that name their cluster, providers that add and remove clusters (kubeconfig Secrets, a kubeconfig
- * file), health per cluster, ownership across clusters and pre-flight checks. Built on @operator-ts/runtime's public API.
+ * clusters, requests that name their cluster, providers behind a seam (ClusterAware) that engage and disengage
+ * clusters (kubeconfig Secrets, a kubeconfig file, a folder of kubeconfigs), health per cluster, ownership across
+ * clusters and pre-flight checks. Built on @operator-ts/runtime's public API.
  */
 export { type ClusterHandlerFactory, forCluster, mcControllerManagedBy, MultiClusterBuilder, type MultiClusterBuilderOptions } from "./builder.ts";
 export {
@@ -30,29 +31,44 @@ export {
   type PreflightResult,
   type PreflightTarget,
 } from "./preflight/index.ts";
-export { contextFingerprint, KubeconfigFileProvider, type KubeconfigFileProviderOptions, singleContext } from "./providers/kubeconfig-file.ts";
 export {
-  type CredentialInfo,
-  type CredentialKind,
-  credentialExpiryGauge,
-  describeCredential,
-  renewalDueAt,
-  requestServiceAccountToken,
-  withToken,
-} from "./providers/credentials.ts";
-export { ClusterIdentityError, ClusterIdentityUnverifiedError, IdentityGate, readClusterIdentity } from "./providers/identity.ts";
-export type { CredentialStatus, IdentityOptions, IdentityStatus, RenewalOptions } from "./providers/lifecycle.ts";
-export {
-  CLUSTER_READY_CONDITION,
-  CREDENTIAL_RENEWED_CONDITION,
+  type ClusterAware,
   type ClusterObjectReason,
   type ClusterObjectState,
+  type ClusterProvider,
+  CLUSTER_READY_CONDITION,
+  clusterNameOfFile,
+  contextFingerprint,
+  CREDENTIAL_RENEWED_CONDITION,
+  type CredentialInfo,
+  type CredentialKind,
+  type CredentialStatus,
+  credentialExpiryGauge,
+  ClusterIdentityError,
+  ClusterIdentityUnverifiedError,
+  describeCredential,
+  type EngageOptions,
+  type HomeClusterAware,
+  IdentityGate,
+  type IdentityOptions,
+  type IdentityStatus,
+  KubeconfigDirectoryProvider,
+  type KubeconfigDirectoryProviderOptions,
+  KubeconfigFileProvider,
+  type KubeconfigFileProviderOptions,
   kubeconfigSecretProvider,
   ObjectClusterProvider,
   type ObjectProviderEvents,
   type ObjectProviderOptions,
+  providerLogger,
+  readClusterIdentity,
+  type RenewalOptions,
+  renewalDueAt,
+  requestServiceAccountToken,
   type SecretKeyRef,
-} from "./providers/object-provider.ts";
+  singleContext,
+  withToken,
+} from "./providers/index.ts";
 export { ClusterStampedQueue } from "./queue.ts";
 export {
   allClusters,

@@ -3,6 +3,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { cache, Cluster, type ClusterOptions, type Controller, type Logger, Manager, type ManagerOptions, type Source } from "@operator-ts/runtime";
 import { EventEmitter } from "eventemitter3";
 import { ClusterHealth, type ClusterHealthOptions } from "./health/index.ts";
+import { type ClusterAware, contextFingerprint, type EngageOptions } from "./providers/provider.ts";
 import type { ClusterFilter, ClusterRequest } from "./reconcile.ts";
 
 /** How one watch of a multi-cluster controller is made for each cluster it applies to. */
@@ -21,6 +22,8 @@ interface Engaged {
   stop: AbortController;
   stopped: Promise<void> | undefined;
   wake: Wake;
+  /** The fingerprint of the kubeconfig it was engaged with, for engage's no-op; none for a Cluster given as is. */
+  print: string | undefined;
 }
 
 export interface MultiClusterManagerOptions extends ManagerOptions {
@@ -29,13 +32,7 @@ export interface MultiClusterManagerOptions extends ManagerOptions {
   clusterDefaults?: Omit<ClusterOptions, "name">;
 }
 
-export interface AddClusterOptions {
-  /** Wait until the sources engaged for this cluster have synced; default true. */
-  waitForSync?: boolean;
-  /** Give up waiting after this long (the cluster stays added and catches up later); default 60 s. */
-  syncTimeoutMs?: number;
-  cluster?: Omit<ClusterOptions, "name">;
-}
+export type AddClusterOptions = EngageOptions;
 
 /** What a MultiClusterManager tells its listeners: a cluster joined, or left. */
 export interface ClusterEvents {
@@ -116,7 +113,7 @@ function remoteSource(make: () => Source<ClusterRequest>, engaged: Engaged, log:
  * feeding that controller's one queue. Removing a cluster detaches those watches and releases its informers, timers
  * and sockets; nothing else restarts.
  */
-export class MultiClusterManager {
+export class MultiClusterManager implements ClusterAware {
   readonly manager: Manager;
   readonly health: ClusterHealth;
   /** "added" once a cluster is engaged, "removed" once it is released: for work that depends on which clusters exist. */
@@ -124,6 +121,8 @@ export class MultiClusterManager {
   private readonly clusters = new Map<string, Engaged>();
   private readonly controllers: Registered[] = [];
   private readonly clusterDefaults: Omit<ClusterOptions, "name">;
+  /** name -> the last engage or disengage of it: one at a time per name, so that re-entrant calls see each other. */
+  private readonly turns = new Map<string, Promise<unknown>>();
 
   private constructor(manager: Manager, options: MultiClusterManagerOptions) {
     this.manager = manager;
@@ -171,14 +170,47 @@ export class MultiClusterManager {
    * controller engages it; with waitForSync the promise resolves after those watches synced (or the timeout passed:
    * an unreachable cluster stays added, marked unreachable, and catches up when it answers).
    */
-  async addCluster(name: string, from: KubeConfig | Cluster, options: AddClusterOptions = {}): Promise<Cluster> {
+  addCluster(name: string, from: KubeConfig | Cluster, options: AddClusterOptions = {}): Promise<Cluster> {
+    return this.add(name, from, options, undefined);
+  }
+
+  /**
+   * ClusterAware: adds the cluster, or does nothing when it is engaged with the same connection (the same Cluster, a
+   * kubeconfig of the same fingerprint), or replaces it when with another. Calls for one name take turns.
+   */
+  engage(name: string, from: KubeConfig | Cluster, options: EngageOptions = {}): Promise<Cluster> {
+    return this.inTurn(name, async () => {
+      const print = from instanceof Cluster ? undefined : contextFingerprint(from);
+      const current = this.clusters.get(name);
+      if (current && (from instanceof Cluster ? current.cluster === from : print === current.print)) return current.cluster;
+      await this.removeCluster(name);
+      return this.add(name, from, options, print);
+    });
+  }
+
+  /** ClusterAware: removeCluster, in turn with the engages of that name. */
+  disengage(name: string): Promise<void> {
+    return this.inTurn(name, () => this.removeCluster(name));
+  }
+
+  private inTurn<R>(name: string, fn: () => Promise<R>): Promise<R> {
+    const turn = (this.turns.get(name) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    this.turns.set(name, turn);
+    const forget = () => {
+      if (this.turns.get(name) === turn) this.turns.delete(name);
+    };
+    turn.then(forget, forget);
+    return turn;
+  }
+
+  private async add(name: string, from: KubeConfig | Cluster, options: AddClusterOptions, print: string | undefined): Promise<Cluster> {
     if (name === "") throw new Error('"" names the home cluster; give added clusters a name');
     if (this.clusters.has(name)) throw new Error(`cluster "${name}" is already added; use replaceCluster to change it`);
     const cluster =
       from instanceof Cluster
         ? from
         : await Cluster.create(from, { ...this.clusterDefaults, ...options.cluster, name, logger: this.manager.log.child({ cluster: name }) });
-    const engaged: Engaged = { cluster, stop: new AbortController(), stopped: undefined, wake: new Wake() };
+    const engaged: Engaged = { cluster, stop: new AbortController(), stopped: undefined, wake: new Wake(), print };
     this.clusters.set(name, engaged);
     this.health.track(name, cluster.transport);
     const runnable = {

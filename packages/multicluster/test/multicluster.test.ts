@@ -105,6 +105,24 @@ describe("one manager, one queue, three real clusters", () => {
     }, `handles back to ${JSON.stringify(before)} (now ${JSON.stringify(handles())})`);
   });
 
+  it("engages re-entrantly: the same kubeconfig again changes nothing, another replaces, calls for one name take turns", async () => {
+    const first = await mcm.engage("again", west.kubeconfig);
+    expect(await mcm.engage("again", west.kubeconfig)).toBe(first);
+    // Both at once: the second waits for the first and finds its cluster engaged already.
+    const [a, b] = await Promise.all([mcm.engage("twice", west.kubeconfig), mcm.engage("twice", west.kubeconfig)]);
+    expect(b).toBe(a);
+
+    const replaced = await mcm.engage("again", east.kubeconfig);
+    expect(replaced).not.toBe(first);
+    expect(mcm.getCluster("again")).toBe(replaced);
+    expect(replaced.transport.server).toBe(mcm.getCluster("east").transport.server);
+
+    await mcm.disengage("again");
+    await mcm.disengage("again"); // not engaged any more: nothing to do, no error
+    await mcm.disengage("twice");
+    expect(mcm.hasCluster("again") || mcm.hasCluster("twice")).toBe(false);
+  });
+
   it("keeps reconciling the other clusters while one is unreachable, and catches up when it returns", async () => {
     await mcm.addCluster("west", west.kubeconfig);
     const whileUp = mcm.health.untilUnreachable("east");

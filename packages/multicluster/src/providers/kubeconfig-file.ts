@@ -1,9 +1,8 @@
-import { setTimeout as delay } from "node:timers/promises";
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { KubeConfig } from "@kubernetes/client-node";
-import type { Runnable } from "@operator-ts/runtime";
-import type { MultiClusterManager } from "../manager.ts";
+import type { Logger } from "@operator-ts/runtime";
+import { EngagedSet, pollWithBackoff, type Wanted } from "./engaged-set.ts";
+import { type ClusterAware, type ClusterProvider, contextFingerprint, providerLogger } from "./provider.ts";
 
 export interface KubeconfigFileProviderOptions {
   path: string;
@@ -13,15 +12,11 @@ export interface KubeconfigFileProviderOptions {
   exclude?: string[];
   /** How often the file is read again; default 10 s. */
   pollIntervalMs?: number;
+  /** Default: the manager's logger when given a manager, else the process's. */
+  logger?: Logger;
 }
 
-/** One kubeconfig context as a stable fingerprint: a change of server, CA or credentials changes it. */
-export function contextFingerprint(kc: KubeConfig, context: string): string {
-  const ctx = kc.getContextObject(context);
-  const cluster = ctx ? kc.getCluster(ctx.cluster) : null;
-  const user = ctx ? kc.getUser(ctx.user) : null;
-  return createHash("sha256").update(JSON.stringify({ ctx, cluster, user })).digest("hex");
-}
+export { contextFingerprint };
 
 /** A KubeConfig holding just one context of another, as the current one. */
 export function singleContext(kc: KubeConfig, context: string): KubeConfig {
@@ -42,16 +37,19 @@ export function singleContext(kc: KubeConfig, context: string): KubeConfig {
 
 /**
  * Every context of a kubeconfig file is a cluster named after it. The file is read again now and then: new
- * contexts are added, changed ones replaced (only them), vanished ones removed.
+ * contexts are added, changed ones replaced (only them), vanished ones removed. A read that could not engage every
+ * context is followed by another after a backoff (at most the poll interval).
  */
-export class KubeconfigFileProvider implements Runnable {
-  private readonly mcm: MultiClusterManager;
+export class KubeconfigFileProvider implements ClusterProvider {
+  readonly name = "kubeconfig-file";
+  private readonly aware: ClusterAware;
   private readonly options: KubeconfigFileProviderOptions;
-  private readonly known = new Map<string, string>();
+  private readonly engaged: EngagedSet;
 
-  constructor(mcm: MultiClusterManager, options: KubeconfigFileProviderOptions) {
-    this.mcm = mcm;
+  constructor(aware: ClusterAware, options: KubeconfigFileProviderOptions) {
+    this.aware = aware;
     this.options = options;
+    this.engaged = new EngagedSet(aware);
   }
 
   needLeaderElection(): boolean {
@@ -63,45 +61,18 @@ export class KubeconfigFileProvider implements Runnable {
     const kc = new KubeConfig();
     kc.loadFromString(await readFile(this.options.path, "utf8"));
     const exclude = new Set(this.options.exclude ?? []);
-    const wanted = new Map<string, string>();
+    const wanted = new Map<string, Wanted>();
     for (const ctx of kc.getContexts()) {
       if (exclude.has(ctx.name) || (this.options.include && !this.options.include(ctx.name))) continue;
-      wanted.set(ctx.name, contextFingerprint(kc, ctx.name));
+      wanted.set(ctx.name, { fingerprint: contextFingerprint(kc, ctx.name), kubeconfig: () => singleContext(kc, ctx.name) });
     }
-    for (const name of [...this.known.keys()]) {
-      if (!wanted.has(name)) {
-        this.known.delete(name);
-        await this.mcm.removeCluster(name);
-      }
-    }
-    const failed: string[] = [];
-    for (const [name, fingerprint] of wanted) {
-      const previous = this.known.get(name);
-      if (previous === fingerprint) continue;
-      // Recorded only once added: a context whose add failed is tried again at the next read; a replace is a remove
-      // and an add, so it is forgotten in between.
-      this.known.delete(name);
-      try {
-        const single = singleContext(kc, name);
-        if (previous === undefined) await this.mcm.addCluster(name, single, { waitForSync: false });
-        else await this.mcm.replaceCluster(name, single, { waitForSync: false });
-        this.known.set(name, fingerprint);
-      } catch (err) {
-        failed.push(`${name}: ${(err as Error).message}`);
-      }
-    }
-    if (failed.length) throw new Error(`could not add every context (retried at the next read): ${failed.join("; ")}`);
+    await this.engaged.bringInLine(wanted, "context");
   }
 
-  async start(signal: AbortSignal): Promise<void> {
-    const log = this.mcm.manager.log.child({ provider: "kubeconfig-file" });
-    while (!signal.aborted) {
-      try {
-        await this.sync();
-      } catch (err) {
-        log.error({ err, path: this.options.path }, "could not bring the clusters in line with the kubeconfig file; trying again at the next read");
-      }
-      await delay(this.options.pollIntervalMs ?? 10_000, undefined, { signal: signal }).catch(() => undefined);
-    }
+  start(signal: AbortSignal): Promise<void> {
+    const logger = providerLogger(this.aware, this.name, this.options.logger);
+    return pollWithBackoff(signal, this.options.pollIntervalMs ?? 10_000, () => this.sync(), (err, retryInMs) =>
+      logger.error({ err, path: this.options.path, retryInMs }, "could not bring the clusters in line with the kubeconfig file; trying again"),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ApiError, cache, type Client, type Condition, conditions, type Logger, RestTransport, type Secret } from "@operator-ts/runtime";
-import type { MultiClusterManager } from "../manager.ts";
+import type { HomeClusterAware } from "./provider.ts";
 import {
   type CredentialInfo,
   credentialExpiryGauge,
@@ -81,7 +81,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class CredentialLifecycle<T> {
   private readonly tracked = new Map<string, Tracked>();
-  private readonly mcm: MultiClusterManager;
+  private readonly mcm: HomeClusterAware;
   private readonly home: Client;
   private readonly log: Logger;
   private readonly renewal: RenewalOptions | undefined;
@@ -91,7 +91,7 @@ export class CredentialLifecycle<T> {
   private readonly readSecret: (ref: { namespace: string; name: string }) => Promise<Secret>;
 
   constructor(options: {
-    mcm: MultiClusterManager;
+    mcm: HomeClusterAware;
     log: Logger;
     renewal?: RenewalOptions;
     identity?: IdentityOptions<T>;

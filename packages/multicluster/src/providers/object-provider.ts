@@ -13,14 +13,13 @@ import {
   Patch,
   type ResourceType,
   type Result,
-  type Runnable,
   type Shared,
   Secret,
   source,
 } from "@operator-ts/runtime";
 import { EventEmitter } from "eventemitter3";
 import type { ClusterStatus } from "../health/index.ts";
-import type { MultiClusterManager } from "../manager.ts";
+import type { ClusterProvider, HomeClusterAware } from "./provider.ts";
 import { CredentialLifecycle, type IdentityOptions, type RenewalOptions } from "./lifecycle.ts";
 
 export interface SecretKeyRef {
@@ -111,10 +110,10 @@ type Problem = Omit<ClusterObjectState, "object" | "cluster"> & { reason: "Secre
  * Secret changes; a failed add is retried with backoff; the other clusters are untouched. stateOf() tells whoever
  * uses a cluster why it is missing or unusable.
  */
-export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
+export class ObjectClusterProvider<T extends KubeObject> implements ClusterProvider {
   /** "changed" whenever an object's state does: for controllers that report on the clusters they use. */
   readonly events = new EventEmitter<ObjectProviderEvents>();
-  private readonly mcm: MultiClusterManager;
+  private readonly mcm: HomeClusterAware;
   private readonly options: ObjectProviderOptions<T>;
   private readonly cache: InformerCache;
   private readonly controller: Controller;
@@ -128,7 +127,7 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
   /** object key -> its last reported state */
   private readonly states = new Map<string, ClusterObjectState>();
 
-  constructor(mcm: MultiClusterManager, options: ObjectProviderOptions<T>) {
+  constructor(mcm: HomeClusterAware, options: ObjectProviderOptions<T>) {
     this.mcm = mcm;
     this.options = options;
     const home = mcm.manager.cluster;
@@ -167,6 +166,10 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
     });
   }
 
+  get name(): string {
+    return this.options.name;
+  }
+
   needLeaderElection(): boolean {
     return false;
   }
@@ -184,7 +187,7 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
     } finally {
       await cacheDone;
       this.lifecycle.stop();
-      for (const { cluster } of this.owned.values()) await this.mcm.removeCluster(cluster);
+      for (const { cluster } of this.owned.values()) await this.mcm.disengage(cluster);
       this.owned.clear();
     }
   }
@@ -204,7 +207,7 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
     this.lifecycle.released(key);
     if (!previous) return;
     this.owned.delete(key);
-    await this.mcm.removeCluster(previous.cluster);
+    await this.mcm.disengage(previous.cluster);
   }
 
   private async referencing(secret: Shared<Secret>): Promise<{ namespace?: string; name: string }[]> {
@@ -267,7 +270,10 @@ export class ObjectClusterProvider<T extends KubeObject> implements Runnable {
         const verdict = await this.lifecycle.checkBeforeAdd(key, obj, kubeconfig);
         if (!verdict.ok) return this.reportReplaced(obj, clusterName, verdict.found, log);
       }
-      const cluster = await this.mcm.addCluster(clusterName, kubeconfig, { waitForSync: false });
+      // Engage would replace a cluster of that name engaged by someone else (another object, another provider):
+      // that is a conflict to report and retry, not a connection to take over.
+      if (this.mcm.hasCluster(clusterName)) throw new Error(`cluster "${clusterName}" is already engaged by another source`);
+      const cluster = await this.mcm.engage(clusterName, kubeconfig, { waitForSync: false });
       this.lifecycle.guard(key, clusterName, cluster.transport);
       this.owned.set(key, { cluster: clusterName, fingerprint: print, server });
       log.info({ cluster: clusterName }, previous?.cluster === clusterName ? "cluster endpoint changed: connection replaced" : "cluster added");
@@ -389,7 +395,7 @@ function splitKey(key: string): [string | undefined, string] {
 
 /** Clusters from kubeconfig Secrets selected by labels: one cluster per Secret, named by the Secret (or a label). */
 export function kubeconfigSecretProvider(
-  mcm: MultiClusterManager,
+  mcm: HomeClusterAware,
   options: { namespace: string; labels: Record<string, string>; key?: string; clusterNameLabel?: string },
 ): ObjectClusterProvider<Secret> {
   return new ObjectClusterProvider<Secret>(mcm, {
