@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 RUN := scripts/with-node
 
-.PHONY: all deps envtest test test-unit typecheck build demo bench clean
+.PHONY: all deps envtest test typecheck build demo bench clean
 
 all: test
 
@@ -21,9 +21,6 @@ envtest: deps
 ## test: typecheck, then every unit and integration test against real API servers
 test: deps envtest typecheck
 	$(RUN) npm test
-
-test-unit: deps
-	$(RUN) npm run test:unit
 
 typecheck: deps
 	$(RUN) npm run typecheck
