@@ -7,10 +7,9 @@
 //     [--runs 3] [--clusters 5] [--load-every-run] "label=[node flags...] path/to/main.js" ...
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { type Condition, log, RestClient } from "@operator-ts/runtime";
-import { startCluster } from "@operator-ts/runtime/envtest";
+import { claimPort, startCluster } from "@operator-ts/runtime/envtest";
 import { K8ssandraCluster } from "../src/api/index.ts";
 import { CASS_OPERATOR_CRDS, OPERATOR_CRDS } from "../src/dev/environment.ts";
 import { startSimulator } from "../src/simulator/index.ts";
@@ -41,16 +40,8 @@ const rssMiB = (pid: number, field = "VmRSS") => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A loopback port no other test worker holds (envtest's claim), for the operator's probes and metrics. */
+const freePort = async (): Promise<number> => (await claimPort()).port;
 
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type KubeConfig, loadAllYaml } from "@kubernetes/client-node";
 import { ClusterRole, ClusterRoleBinding, RestClient } from "@operator-ts/runtime";
-import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
+import { claimPort, startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientConfig } from "../src/api/index.ts";
 import { createClientConfig } from "../src/cli/clientconfig.ts";
@@ -25,16 +24,8 @@ function row(stdout: string, cluster: string, check: string): string[] | undefin
     .find((cols) => cols[0] === cluster && cols[2] === check);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A loopback port no other test worker holds (envtest's claim), for the operator's probes and metrics. */
+const freePort = async (): Promise<number> => (await claimPort()).port;
 
 describe("k8ssandra-operator preflight and run against real clusters", () => {
   let control: TestCluster;

@@ -7,10 +7,9 @@
 // in buildah's storage.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdir, readFile, stat } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { type Condition, type Namespace, RestClient, Secret } from "@operator-ts/runtime";
-import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
+import { claimPort, startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CassandraDatacenter, K8ssandraCluster } from "../src/api/index.ts";
 import { OPERATOR_CRDS, OPERATOR_NAMESPACE as NS } from "../src/dev/environment.ts";
@@ -58,16 +57,8 @@ async function containerRss(output: string): Promise<string> {
   return (Number(rss) / 1024).toFixed(1);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A loopback port no other test worker holds (envtest's claim), for the operator's probes and metrics. */
+const freePort = async (): Promise<number> => (await claimPort()).port;
 
 describe("the operator image (scripts/build-image.sh, run with scripts/run-image.sh)", () => {
   beforeAll(async () => {
