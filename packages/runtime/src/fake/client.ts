@@ -19,6 +19,13 @@ import { applyJsonPatch, applyMergePatch, JsonPatchError, type JsonPatchOperatio
 import { SelectorParseError } from "../labels/index.ts";
 import { fieldIndexer, fieldIndexName, selectFromStore } from "../cache/query.ts";
 import { Store } from "../cache/store.ts";
+import { isMetadataOnly, toPartialObjectMetadata } from "../cache/metadata.ts";
+
+/** A copy of a stored object, or only its type and metadata for a metadataOnly() type, as the API server answers. */
+function readAs<T extends KubeObject>(type: ResourceType<T>, obj: KubeObject): T {
+  const copy = jsonClone(isMetadataOnly(type) ? { metadata: obj.metadata } : obj);
+  return (isMetadataOnly(type) ? toPartialObjectMetadata(copy, type) : copy) as T;
+}
 import { type FakeRequest, newAlreadyExists, newBadRequest, newConflict, newInvalid, newNotFound } from "./errors.ts";
 import { BUILT_IN_KINDS, mappingFor } from "../client/builtin-mappings.ts";
 import { type FakeWebhooks, admit } from "./webhooks.ts";
@@ -118,7 +125,7 @@ export class FakeClient implements Client {
     const target = await this.target(type, key.namespace, "get", key.name);
     const found = this.bucket(target).get(this.storeKey(target, key.name));
     if (!found) throw newNotFound(target.mapping, key.name, this.request("GET", target, key.name));
-    return jsonClone(found) as T;
+    return readAs(type, found);
   }
 
   async list<T extends KubeObject>(type: ResourceType<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
@@ -133,7 +140,7 @@ export class FakeClient implements Client {
       metadata.continue = encodeContinue(end);
       metadata.remainingItemCount = items.length - end;
     }
-    return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata, items: page.map((o) => jsonClone(o) as T) };
+    return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata, items: page.map((o) => readAs(type, o)) };
   }
 
   async create<T extends KubeObject>(obj: T, options: CreateOptions = {}): Promise<T> {
