@@ -10,7 +10,7 @@ import type { Manager } from "../manager/manager.ts";
 import type { Predicate } from "../predicate/index.ts";
 import { type ReconcileFunc, type Reconciler, type Request, reconcilerFrom } from "../reconcile/index.ts";
 import { kind, type Source } from "../source/index.ts";
-import { metadataOnly } from "../cache/metadata.ts";
+import { metadataOnly } from "../client/metadata.ts";
 
 type AnyPredicate = Predicate<KubeObject>;
 

@@ -10,7 +10,7 @@ import { jsonClone } from "../api/json.ts";
 import { fieldIndexer, fieldIndexName, selectFromStore } from "./query.ts";
 import { fieldSelectorString, labelSelectorString } from "../labels/index.ts";
 import { notFound } from "./errors.ts";
-import { isMetadataOnly } from "./metadata.ts";
+import { isMetadataOnly } from "../client/metadata.ts";
 
 /** A kind's full and metadata-only informers are separate entries (controller-runtime keys them by GVK and type too). */
 function informerKey(type: ResourceType): string {

@@ -5,7 +5,7 @@ import type { Query, RestTransport, WatchEvent } from "../client/transport.ts";
 import { getLogger, type Logger } from "../log/index.ts";
 import { Backoff, sleep } from "./backoff.ts";
 import type { ReflectorTuning } from "./interfaces.ts";
-import { METADATA_ACCEPT, METADATA_LIST_ACCEPT, toPartialObjectMetadata } from "./metadata.ts";
+import { METADATA_ACCEPT, METADATA_LIST_ACCEPT, toPartialObjectMetadata } from "../client/metadata.ts";
 import { informerLists, informerWatchRestarts, metricKind } from "./metrics.ts";
 import { failed, initialReflectorState, listArrived, nextStep, type ReflectorFailure, type ReflectorState, startRun } from "./reflector-state.ts";
 

@@ -19,7 +19,7 @@ import { applyJsonPatch, applyMergePatch, JsonPatchError, type JsonPatchOperatio
 import { SelectorParseError } from "../labels/index.ts";
 import { fieldIndexer, fieldIndexName, selectFromStore } from "../cache/query.ts";
 import { Store } from "../cache/store.ts";
-import { isMetadataOnly, toPartialObjectMetadata } from "../cache/metadata.ts";
+import { isMetadataOnly, toPartialObjectMetadata } from "../client/metadata.ts";
 
 /** A copy of a stored object, or only its type and metadata for a metadataOnly() type, as the API server answers. */
 function readAs<T extends KubeObject>(type: ResourceType<T>, obj: KubeObject): T {
