@@ -92,9 +92,14 @@ describe("metadata-only watches on a real API server", () => {
   it("owns(ConfigMap, { metadataOnly: true }) reconciles the owner when an owned ConfigMap changes", async () => {
     const mgr = await Manager.create({ kubeconfig: cluster.kubeconfig });
     const reconciled: string[] = [];
+    const updatesSeen: string[] = [];
     await controllerManagedBy(mgr)
       .for(Secret)
-      .owns(ConfigMap, { metadataOnly: true })
+      .owns(ConfigMap, {
+        metadataOnly: true,
+        // Typed PartialObjectMetadata<ConfigMap>: metadata is always there, data never.
+        predicates: [{ update: (e) => (updatesSeen.push(`${e.objectNew.metadata.name}:${"data" in e.objectNew}`), true) }],
+      })
       .named("meta-owner")
       .complete(async (req) => {
         if (req.namespace === "meta-ctl") reconciled.push(req.name);
@@ -120,6 +125,7 @@ describe("metadata-only watches on a real API server", () => {
       const before = reconciled.length;
       await patchConfigMap(transport, "meta-ctl", "owned", { data: { big: "changed" } });
       await eventually(() => reconciled.length > before && reconciled.slice(before).includes("owner"), "a reconcile of the owner after the change");
+      expect(updatesSeen).toContain("owned:false");
     } finally {
       stop.abort();
       await run;

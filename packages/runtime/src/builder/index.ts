@@ -10,7 +10,7 @@ import type { Manager } from "../manager/manager.ts";
 import type { Predicate } from "../predicate/index.ts";
 import { type ReconcileFunc, type Reconciler, type Request, reconcilerFrom } from "../reconcile/index.ts";
 import { kind, type Source } from "../source/index.ts";
-import { metadataOnly } from "../client/metadata.ts";
+import { metadataOnly, type PartialObjectMetadata } from "../client/metadata.ts";
 
 type AnyPredicate = Predicate<KubeObject>;
 
@@ -57,13 +57,18 @@ export class Builder {
    */
   owns<T extends KubeObject>(
     type: ResourceType<T>,
-    options: { predicates?: Predicate<T>[]; onlyControllers?: boolean; metadataOnly?: boolean } = {},
+    options: { metadataOnly: true; predicates?: Predicate<PartialObjectMetadata<T>>[]; onlyControllers?: boolean },
+  ): this;
+  owns<T extends KubeObject>(type: ResourceType<T>, options?: { metadataOnly?: false; predicates?: Predicate<T>[]; onlyControllers?: boolean }): this;
+  owns(
+    type: ResourceType,
+    options: { predicates?: AnyPredicate[]; onlyControllers?: boolean; metadataOnly?: boolean } = {},
   ): this {
     if (!this.forType) throw new Error("owns() needs for() first: it maps owned objects to their owner of that kind");
     this.watchList.push({
       type: options.metadataOnly ? metadataOnly(type) : type,
       handler: enqueueRequestForOwner(this.forType, { onlyControllers: options.onlyControllers ?? true }) as EventHandler<KubeObject, Request>,
-      predicates: (options.predicates ?? []) as AnyPredicate[],
+      predicates: options.predicates ?? [],
     });
     return this;
   }
@@ -71,13 +76,19 @@ export class Builder {
   /** metadataOnly: as for owns(); the handler and predicates get PartialObjectMetadata. */
   watches<T extends KubeObject>(
     type: ResourceType<T>,
+    handler: EventHandler<PartialObjectMetadata<T>, Request>,
+    options: { metadataOnly: true; predicates?: Predicate<PartialObjectMetadata<T>>[] },
+  ): this;
+  watches<T extends KubeObject>(
+    type: ResourceType<T>,
     handler: EventHandler<T, Request>,
-    options: { predicates?: Predicate<T>[]; metadataOnly?: boolean } = {},
-  ): this {
+    options?: { metadataOnly?: false; predicates?: Predicate<T>[] },
+  ): this;
+  watches(type: ResourceType, handler: EventHandler<never, Request>, options: { predicates?: AnyPredicate[]; metadataOnly?: boolean } = {}): this {
     this.watchList.push({
       type: options.metadataOnly ? metadataOnly(type) : type,
       handler: handler as unknown as EventHandler<KubeObject, Request>,
-      predicates: (options.predicates ?? []) as AnyPredicate[],
+      predicates: options.predicates ?? [],
     });
     return this;
   }
