@@ -5,7 +5,7 @@ import { RESTMapper } from "../src/client/restmapper.ts";
 import { RestTransport } from "../src/client/transport.ts";
 import { METADATA_ACCEPT, METADATA_LIST_ACCEPT } from "../src/client/metadata.ts";
 import { InformerCache, metadataOnly } from "../src/cache/index.ts";
-import { controllerManagedBy, Manager } from "../src/index.ts";
+import { Cluster, controllerManagedBy, Manager } from "../src/index.ts";
 import { startCluster, type TestCluster } from "../src/envtest/index.ts";
 import { createConfigMap, createNamespace, deleteConfigMap, patchConfigMap, Recorder } from "./support/cache-helpers.ts";
 import { eventually } from "../../../test/support/eventually.ts";
@@ -50,6 +50,18 @@ describe("metadata-only watches on a real API server", () => {
     expect(event.object).toMatchObject({ kind: "PartialObjectMetadata", metadata: { name: "probe" } });
     expect(event.object).not.toHaveProperty("data");
     await deleteConfigMap(transport, "meta", "probe");
+  });
+
+  it("the REST client gets and lists metadataOnly(Kind) as PartialObjectMetadata typed as the kind", async () => {
+    const reader = await Cluster.create(cluster.kubeconfig);
+    await createConfigMap(transport, "meta", "direct", { big: BIG });
+    const one = await reader.apiReader.get(metadataOnly(ConfigMap), { namespace: "meta", name: "direct" });
+    expect(one).toEqual({ apiVersion: "v1", kind: "ConfigMap", metadata: expect.objectContaining({ name: "direct" }) });
+    const list = await reader.apiReader.list(metadataOnly(ConfigMap), { namespace: "meta" });
+    expect(list.kind).toBe("ConfigMapList");
+    expect(list.items.find((o) => o.metadata.name === "direct")).toEqual(one);
+    await deleteConfigMap(transport, "meta", "direct");
+    await reader.transport.destroy();
   });
 
   it("a metadata-only informer holds no data, sees adds, updates and deletes, and is separate from the full one", async () => {
