@@ -101,6 +101,21 @@ describe("metadata-only watches on a real API server", () => {
     expect(await cache.getSharedInformer(ConfigMap)).not.toBe(informer);
   });
 
+  it("streams a metadata-only initial list through a watch when streaming lists are on", async () => {
+    for (let i = 0; i < 3; i++) await createConfigMap(transport, "meta-ctl", `streamed-${i}`, { big: BIG });
+    const cache = new InformerCache(transport, mapper, { namespaces: ["meta-ctl"], reflector: { streamingLists: true } });
+    const stop = new AbortController();
+    stops.push(stop);
+    running.push(cache.start(stop.signal));
+    const informer = await cache.getSharedInformer(metadataOnly(ConfigMap));
+    expect(await informer.waitForSync()).toBe(true);
+    expect(informer.stats()).toMatchObject({ listPages: 0, lists: 1 });
+    const names = informer.listAll().map((o) => o.metadata.name);
+    expect(names).toEqual(expect.arrayContaining(["streamed-0", "streamed-1", "streamed-2"]));
+    for (const item of informer.listAll()) expect(item).not.toHaveProperty("data");
+    for (let i = 0; i < 3; i++) await deleteConfigMap(transport, "meta-ctl", `streamed-${i}`);
+  });
+
   it("owns(ConfigMap, { metadataOnly: true }) reconciles the owner when an owned ConfigMap changes", async () => {
     const mgr = await Manager.create({ kubeconfig: cluster.kubeconfig });
     const reconciled: string[] = [];
