@@ -19,17 +19,10 @@ import { applyJsonPatch, applyMergePatch, JsonPatchError, type JsonPatchOperatio
 import { SelectorParseError } from "../labels/index.ts";
 import { fieldIndexer, fieldIndexName, selectFromStore } from "../cache/query.ts";
 import { Store } from "../cache/store.ts";
-import { isMetadataOnly, toPartialObjectMetadata } from "../client/metadata.ts";
-
-/** A copy of a stored object, or only its type and metadata for a metadataOnly() type, as the API server answers. */
-function readAs<T extends KubeObject>(type: ResourceType<T>, obj: KubeObject): T {
-  const copy = jsonClone(isMetadataOnly(type) ? { metadata: obj.metadata } : obj);
-  return (isMetadataOnly(type) ? toPartialObjectMetadata(copy, type) : copy) as T;
-}
 import { type FakeRequest, newAlreadyExists, newBadRequest, newConflict, newInvalid, newNotFound } from "./errors.ts";
 import { BUILT_IN_KINDS, mappingFor } from "../client/builtin-mappings.ts";
 import { type FakeWebhooks, admit } from "./webhooks.ts";
-import { decodeContinue, DNS_SUBDOMAIN, encodeContinue, now, parsePatch, randomSuffix, specOf } from "./util.ts";
+import { decodeContinue, DNS_SUBDOMAIN, encodeContinue, now, parsePatch, randomSuffix, readAs, specOf } from "./util.ts";
 
 export type IndexFunc<T extends KubeObject = KubeObject> = (obj: T) => string[];
 
