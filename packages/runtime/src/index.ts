@@ -52,6 +52,7 @@ export {
 export * as labels from "./labels/index.ts";
 export * as cache from "./cache/index.ts";
 export { type Cache, type CacheOptions, type Informer, InformerCache } from "./cache/index.ts";
+export { metadataOnly, type MetadataOnlyType, type PartialObjectMetadata } from "./cache/index.ts";
 export { Cluster, type ClusterOptions } from "./cluster/index.ts";
 
 // Controllers

@@ -10,6 +10,7 @@ import type { Manager } from "../manager/manager.ts";
 import type { Predicate } from "../predicate/index.ts";
 import { type ReconcileFunc, type Reconciler, type Request, reconcilerFrom } from "../reconcile/index.ts";
 import { kind, type Source } from "../source/index.ts";
+import { metadataOnly, type PartialObjectMetadata } from "../client/metadata.ts";
 
 type AnyPredicate = Predicate<KubeObject>;
 
@@ -49,22 +50,45 @@ export class Builder {
     return this;
   }
 
-  /** Watches objects this controller owns: events enqueue the owner of the for() kind (the controller owner by default). */
-  owns<T extends KubeObject>(type: ResourceType<T>, options: { predicates?: Predicate<T>[]; onlyControllers?: boolean } = {}): this {
+  /**
+   * Watches objects this controller owns: events enqueue the owner of the for() kind (the controller owner by default).
+   * metadataOnly: watch them through a metadata-only informer (controller-runtime's builder.OnlyMetadata); predicates
+   * then see PartialObjectMetadata, and reads of the full objects must use the API reader or metadataOnly(type).
+   */
+  owns<T extends KubeObject>(
+    type: ResourceType<T>,
+    options: { metadataOnly: true; predicates?: Predicate<PartialObjectMetadata<T>>[]; onlyControllers?: boolean },
+  ): this;
+  owns<T extends KubeObject>(type: ResourceType<T>, options?: { metadataOnly?: false; predicates?: Predicate<T>[]; onlyControllers?: boolean }): this;
+  owns(
+    type: ResourceType,
+    options: { predicates?: AnyPredicate[]; onlyControllers?: boolean; metadataOnly?: boolean } = {},
+  ): this {
     if (!this.forType) throw new Error("owns() needs for() first: it maps owned objects to their owner of that kind");
     this.watchList.push({
-      type,
+      type: options.metadataOnly ? metadataOnly(type) : type,
       handler: enqueueRequestForOwner(this.forType, { onlyControllers: options.onlyControllers ?? true }) as EventHandler<KubeObject, Request>,
-      predicates: (options.predicates ?? []) as AnyPredicate[],
+      predicates: options.predicates ?? [],
     });
     return this;
   }
 
-  watches<T extends KubeObject>(type: ResourceType<T>, handler: EventHandler<T, Request>, options: { predicates?: Predicate<T>[] } = {}): this {
+  /** metadataOnly: as for owns(); the handler and predicates get PartialObjectMetadata. */
+  watches<T extends KubeObject>(
+    type: ResourceType<T>,
+    handler: EventHandler<PartialObjectMetadata<T>, Request>,
+    options: { metadataOnly: true; predicates?: Predicate<PartialObjectMetadata<T>>[] },
+  ): this;
+  watches<T extends KubeObject>(
+    type: ResourceType<T>,
+    handler: EventHandler<T, Request>,
+    options?: { metadataOnly?: false; predicates?: Predicate<T>[] },
+  ): this;
+  watches(type: ResourceType, handler: EventHandler<never, Request>, options: { predicates?: AnyPredicate[]; metadataOnly?: boolean } = {}): this {
     this.watchList.push({
-      type,
+      type: options.metadataOnly ? metadataOnly(type) : type,
       handler: handler as unknown as EventHandler<KubeObject, Request>,
-      predicates: (options.predicates ?? []) as AnyPredicate[],
+      predicates: options.predicates ?? [],
     });
     return this;
   }

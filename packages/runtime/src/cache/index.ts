@@ -34,3 +34,4 @@ export {
 } from "../labels/index.ts";
 export { jsonClone, jsonEqual } from "../api/json.ts";
 export { transformStripManagedFields } from "./transforms.ts";
+export { isMetadataOnly, metadataOnly, type MetadataOnlyType, type PartialObjectMetadata } from "../client/metadata.ts";

@@ -10,6 +10,12 @@ import { jsonClone } from "../api/json.ts";
 import { fieldIndexer, fieldIndexName, selectFromStore } from "./query.ts";
 import { fieldSelectorString, labelSelectorString } from "../labels/index.ts";
 import { notFound } from "./errors.ts";
+import { isMetadataOnly } from "../client/metadata.ts";
+
+/** A kind's full and metadata-only informers are separate entries (controller-runtime keys them by GVK and type too). */
+function informerKey(type: ResourceType): string {
+  return isMetadataOnly(type) ? `${gvkKey(type)} (metadata)` : gvkKey(type);
+}
 
 /** Reads before start() would block forever on informers that cannot sync; controller-runtime refuses them too. */
 export class CacheNotStartedError extends Error {
@@ -78,7 +84,7 @@ export class InformerCache implements Cache {
   }
 
   async removeInformer(type: ResourceType): Promise<void> {
-    const key = gvkKey(type);
+    const key = informerKey(type);
     const pending = this.pending.get(key);
     if (!pending) return;
     this.pending.delete(key);
@@ -171,7 +177,7 @@ export class InformerCache implements Cache {
 
   private async readable(type: ResourceType): Promise<Entry> {
     if (!this.started) throw new CacheNotStartedError();
-    const entry = this.entries.get(gvkKey(type)) ?? (await this.entry(type));
+    const entry = this.entries.get(informerKey(type)) ?? (await this.entry(type));
     if (entry.informer.hasSynced()) return entry;
     const synced = await entry.informer.waitForSync(this.signal);
     if (!synced) throw new Error(`the cache stopped before ${type.kind} was synced`);
@@ -179,7 +185,7 @@ export class InformerCache implements Cache {
   }
 
   private entry(type: ResourceType): Promise<Entry> {
-    const key = gvkKey(type);
+    const key = informerKey(type);
     const ready = this.entries.get(key);
     if (ready) return Promise.resolve(ready);
     let pending = this.pending.get(key);
@@ -219,6 +225,7 @@ export class InformerCache implements Cache {
       labelSelector: labelSelectorString(by?.labelSelector ?? this.options.defaultLabelSelector),
       fieldSelector: fieldSelectorString(by?.fieldSelector ?? this.options.defaultFieldSelector),
       transform: by?.transform ?? this.options.defaultTransform,
+      metadataOnly: isMetadataOnly(type),
       tuning: this.options.reflector,
     });
     return { type, mapping, informer, namespaces: restrict };

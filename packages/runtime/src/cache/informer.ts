@@ -19,6 +19,8 @@ export interface SharedInformerOptions<T extends KubeObject> {
   labelSelector?: string;
   fieldSelector?: string;
   transform?: (obj: T) => T;
+  /** Hold PartialObjectMetadata only (see metadataOnly()). */
+  metadataOnly?: boolean;
   tuning?: ReflectorTuning;
   logger?: Logger;
 }
@@ -67,6 +69,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
           labelSelector: options.labelSelector,
           fieldSelector: options.fieldSelector,
           transform: options.transform,
+          metadataOnly: options.metadataOnly,
           tuning: options.tuning,
           logger: options.logger,
           sink: this.sinkFor(c.namespace),

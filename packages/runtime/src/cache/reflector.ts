@@ -5,6 +5,7 @@ import type { Query, RestTransport, WatchEvent } from "../client/transport.ts";
 import { getLogger, type Logger } from "../log/index.ts";
 import { Backoff, sleep } from "./backoff.ts";
 import type { ReflectorTuning } from "./interfaces.ts";
+import { METADATA_ACCEPT, METADATA_LIST_ACCEPT, toPartialObjectMetadata } from "../client/metadata.ts";
 import { informerLists, informerWatchRestarts, metricKind } from "./metrics.ts";
 import { failed, initialReflectorState, listArrived, nextStep, type ReflectorFailure, type ReflectorState, startRun } from "./reflector-state.ts";
 
@@ -31,6 +32,8 @@ export interface ReflectorOptions<T extends KubeObject> {
   labelSelector?: string;
   fieldSelector?: string;
   transform?: (obj: T) => T;
+  /** List and watch PartialObjectMetadata: objects arrive and are stored as apiVersion, kind and metadata only. */
+  metadataOnly?: boolean;
   tuning?: ReflectorTuning;
   sink: ReflectorSink<T>;
   logger?: Logger;
@@ -182,8 +185,13 @@ export class Reflector<T extends KubeObject> {
   }
 
   private prepare(obj: T): T {
-    if (obj.apiVersion === undefined) obj.apiVersion = this.options.apiVersion;
-    if (obj.kind === undefined) obj.kind = this.options.kind;
+    if (this.options.metadataOnly) {
+      // The server sends meta.k8s.io/v1 PartialObjectMetadata (or, without that conversion, the whole object).
+      obj = toPartialObjectMetadata(obj, this.options) as unknown as T;
+    } else {
+      if (obj.apiVersion === undefined) obj.apiVersion = this.options.apiVersion;
+      if (obj.kind === undefined) obj.kind = this.options.kind;
+    }
     const transform = this.options.transform;
     if (!transform) return obj;
     try {
@@ -210,7 +218,8 @@ export class Reflector<T extends KubeObject> {
         do {
           // No resourceVersion: a consistent read of the latest state, which pages can be taken from.
           const query = { ...this.baseQuery(), limit: paginate ? pageSize : undefined, continue: cont };
-          const page = await transport.request<ObjectList<T>>("GET", path, { query, signal });
+          const accept = this.options.metadataOnly ? METADATA_LIST_ACCEPT : undefined;
+          const page = await transport.request<ObjectList<T>>("GET", path, { query, signal, accept });
           this.stats.listPages++;
           for (const item of page.items ?? []) items.push(this.prepare(item));
           rv = page.metadata?.resourceVersion ?? rv;
@@ -267,7 +276,7 @@ export class Reflector<T extends KubeObject> {
     this.stats.watches++;
     this.stats.watching = true;
     try {
-      for await (const batch of transport.watch<T>(path, query, controller.signal) as AsyncGenerator<WatchEvent<T>[]>) {
+      for await (const batch of transport.watch<T>(path, query, controller.signal, this.options.metadataOnly ? METADATA_ACCEPT : undefined) as AsyncGenerator<WatchEvent<T>[]>) {
         lastActivity = Date.now();
         for (const event of batch) {
           events++;

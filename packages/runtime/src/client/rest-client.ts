@@ -1,6 +1,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject, ObjectKey, ObjectList, ResourceType } from "../api/object.ts";
 import { RESTMapper, type RESTMapping, resourcePath } from "./restmapper.ts";
+import { isMetadataOnly, METADATA_ACCEPT, METADATA_LIST_ACCEPT, toPartialObjectMetadata } from "./metadata.ts";
 import { typeOf } from "../api/meta.ts";
 import {
   type Client,
@@ -76,12 +77,17 @@ export class RestClient implements Client {
 
   async get<T extends KubeObject>(type: ResourceType<T>, key: ObjectKey, options: GetOptions = {}): Promise<T> {
     const { path } = await this.locate(type, key.namespace, key.name, "get");
+    if (isMetadataOnly(type)) {
+      const obj = await this.transport.request<KubeObject>("GET", path, { signal: options.signal, accept: METADATA_ACCEPT });
+      return toPartialObjectMetadata(obj, type) as unknown as T;
+    }
     return withTypeMeta(await this.transport.request<T>("GET", path, { signal: options.signal }), type);
   }
 
   async list<T extends KubeObject>(type: ResourceType<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
     const mapping = await this.mapper.mapping(type);
     const path = resourcePath(mapping, options.namespace);
+    const metadata = isMetadataOnly(type);
     const list = await this.transport.request<ObjectList<T>>("GET", path, {
       query: {
         labelSelector: formatSelector(options.labelSelector),
@@ -91,7 +97,16 @@ export class RestClient implements Client {
         resourceVersion: options.resourceVersion,
       },
       signal: options.signal,
+      accept: metadata ? METADATA_LIST_ACCEPT : undefined,
     });
+    if (metadata) {
+      return {
+        apiVersion: type.apiVersion,
+        kind: `${type.kind}List`,
+        metadata: list.metadata ?? {},
+        items: (list.items ?? []).map((item) => toPartialObjectMetadata(item, type) as unknown as T),
+      };
+    }
     return {
       apiVersion: list.apiVersion || type.apiVersion,
       kind: list.kind || `${type.kind}List`,

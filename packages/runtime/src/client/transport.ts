@@ -16,6 +16,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the transport's request timeout for this call. */
   timeoutMs?: number;
+  /** The Accept header; default application/json. Metadata-only reads ask for PartialObjectMetadataList with it. */
+  accept?: string;
 }
 
 export interface TransportOptions {
@@ -241,16 +243,16 @@ export class RestTransport {
   private readonly headerSets = new Map<string, Record<string, string>>();
   private headerSetsFor: Record<string, string> | undefined;
 
-  private async headersFor(contentType: string | undefined): Promise<Record<string, string>> {
+  private async headersFor(contentType: string | undefined, accept = "application/json"): Promise<Record<string, string>> {
     const auth = await this.authHeaders();
     if (this.headerSetsFor !== auth) {
       this.headerSets.clear();
       this.headerSetsFor = auth;
     }
-    const key = contentType ?? "";
+    const key = `${contentType ?? ""}|${accept}`;
     let headers = this.headerSets.get(key);
     if (!headers) {
-      headers = { ...auth, accept: "application/json", "user-agent": this.userAgent };
+      headers = { ...auth, accept, "user-agent": this.userAgent };
       if (contentType) headers["content-type"] = contentType;
       this.headerSets.set(key, headers);
     }
@@ -286,7 +288,7 @@ export class RestTransport {
     if (gate) await gate.beforeWrite(signal);
     let body: string | undefined;
     if (options.body !== undefined) body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-    const headers = await this.headersFor(body === undefined ? undefined : (options.contentType ?? "application/json"));
+    const headers = await this.headersFor(body === undefined ? undefined : (options.contentType ?? "application/json"), options.accept);
     const leaderFence = write ? scope?.fence : undefined;
     const fenced: Fenced | undefined =
       leaderFence || gate ? { fence: () => leaderFence?.() ?? gate?.check() } : undefined;
@@ -329,14 +331,14 @@ export class RestTransport {
    * timeoutSeconds), and throws an ApiError for an HTTP failure or an ERROR event (410 Gone among them), so the caller
    * decides between resume and relist.
    */
-  async *watch<T>(path: string, query: Query, signal: AbortSignal): AsyncGenerator<WatchEvent<T>[]> {
+  async *watch<T>(path: string, query: Query, signal: AbortSignal, accept?: string): AsyncGenerator<WatchEvent<T>[]> {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.dispatcher.request({
         origin: this.server,
         path: this.url(path, { ...query, watch: true }),
         method: "GET",
-        headers: await this.headersFor(undefined),
+        headers: await this.headersFor(undefined, accept),
         signal,
         headersTimeout: this.requestTimeoutMs,
         bodyTimeout: 0,

@@ -22,7 +22,7 @@ import { Store } from "../cache/store.ts";
 import { type FakeRequest, newAlreadyExists, newBadRequest, newConflict, newInvalid, newNotFound } from "./errors.ts";
 import { BUILT_IN_KINDS, mappingFor } from "../client/builtin-mappings.ts";
 import { type FakeWebhooks, admit } from "./webhooks.ts";
-import { decodeContinue, DNS_SUBDOMAIN, encodeContinue, now, parsePatch, randomSuffix, specOf } from "./util.ts";
+import { decodeContinue, DNS_SUBDOMAIN, encodeContinue, now, parsePatch, randomSuffix, readAs, specOf } from "./util.ts";
 
 export type IndexFunc<T extends KubeObject = KubeObject> = (obj: T) => string[];
 
@@ -118,7 +118,7 @@ export class FakeClient implements Client {
     const target = await this.target(type, key.namespace, "get", key.name);
     const found = this.bucket(target).get(this.storeKey(target, key.name));
     if (!found) throw newNotFound(target.mapping, key.name, this.request("GET", target, key.name));
-    return jsonClone(found) as T;
+    return readAs(type, found);
   }
 
   async list<T extends KubeObject>(type: ResourceType<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
@@ -133,7 +133,7 @@ export class FakeClient implements Client {
       metadata.continue = encodeContinue(end);
       metadata.remainingItemCount = items.length - end;
     }
-    return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata, items: page.map((o) => jsonClone(o) as T) };
+    return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata, items: page.map((o) => readAs(type, o)) };
   }
 
   async create<T extends KubeObject>(obj: T, options: CreateOptions = {}): Promise<T> {

@@ -1,4 +1,6 @@
-import type { KubeObject } from "../api/object.ts";
+import type { KubeObject, ResourceType } from "../api/object.ts";
+import { jsonClone } from "../api/json.ts";
+import { isMetadataOnly, toPartialObjectMetadata } from "../client/metadata.ts";
 import { type FakeRequest, newBadRequest } from "./errors.ts";
 
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -43,4 +45,10 @@ export function parsePatch(data: unknown, request: FakeRequest): unknown {
   } catch {
     throw newBadRequest("the patch is not valid JSON", request);
   }
+}
+
+/** A copy of a stored object, or only its type and metadata for a metadataOnly() type, as the API server answers. */
+export function readAs<T extends KubeObject>(type: ResourceType<T>, obj: KubeObject): T {
+  if (!isMetadataOnly(type)) return jsonClone(obj) as T;
+  return toPartialObjectMetadata(jsonClone({ metadata: obj.metadata }), type) as unknown as T;
 }
