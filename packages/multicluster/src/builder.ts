@@ -5,6 +5,8 @@ import {
   type ControllerOptions,
   handler,
   type KubeObject,
+  metadataOnly,
+  type PartialObjectMetadata,
   type Predicate,
   reconcile,
   type ResourceType,
@@ -61,11 +63,20 @@ export class MultiClusterBuilder {
     return this.watches(type, forCluster(handler.enqueueRequestForObject<T>()), { clusters: homeCluster, ...options });
   }
 
-  /** Same-cluster ownership through ownerReferences; for children in other clusters use CrossClusterOwnership. */
-  owns<T extends KubeObject>(type: ResourceType<T>, options: WatchOptions<T> & { onlyControllers?: boolean } = {}): this {
+  /**
+   * Same-cluster ownership through ownerReferences; for children in other clusters use CrossClusterOwnership.
+   * metadataOnly: each cluster's informer holds only the owned objects' metadata, as the runtime builder's owns().
+   */
+  owns<T extends KubeObject>(
+    type: ResourceType<T>,
+    options: WatchOptions<PartialObjectMetadata<T>> & { onlyControllers?: boolean; metadataOnly: true },
+  ): this;
+  owns<T extends KubeObject>(type: ResourceType<T>, options?: WatchOptions<T> & { onlyControllers?: boolean; metadataOnly?: false }): this;
+  owns(type: ResourceType, options: WatchOptions<KubeObject> & { onlyControllers?: boolean; metadataOnly?: boolean } = {}): this {
     if (!this.forType) throw new Error("owns() needs for() first");
-    const owner = handler.enqueueRequestForOwner<T>(this.forType, { onlyControllers: options.onlyControllers ?? true });
-    return this.watches(type, forCluster(owner), options);
+    const owner = handler.enqueueRequestForOwner<KubeObject>(this.forType, { onlyControllers: options.onlyControllers ?? true });
+    const watched = options.metadataOnly ? (metadataOnly(type) as unknown as ResourceType) : type;
+    return this.watches(watched, forCluster(owner), options);
   }
 
   watches<T extends KubeObject>(type: ResourceType<T>, factory: ClusterHandlerFactory<T>, options: WatchOptions<T> = {}): this {

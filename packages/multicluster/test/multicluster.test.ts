@@ -1,4 +1,4 @@
-import { ConfigMap, controllerManagedBy, handler, log, metrics } from "@operator-ts/runtime";
+import { ConfigMap, controllerManagedBy, handler, log, metadataOnly, metrics, Secret } from "@operator-ts/runtime";
 import { startClusters, type TestCluster } from "@operator-ts/runtime/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allClusters, type ClusterRequest, ClusterUnreachableError, forCluster, mcControllerManagedBy, MultiClusterManager } from "../src/index.ts";
@@ -121,6 +121,33 @@ describe("one manager, one queue, three real clusters", () => {
     await mcm.disengage("again"); // not engaged any more: nothing to do, no error
     await mcm.disengage("twice");
     expect(mcm.hasCluster("again") || mcm.hasCluster("twice")).toBe(false);
+  });
+
+  it("owns() with metadataOnly: a remote cluster's owned objects are watched as metadata, and their changes reach the owner", async () => {
+    const requests: ClusterRequest[] = [];
+    const predicateSawData: boolean[] = [];
+    await mcControllerManagedBy(mcm)
+      .named("metadata-owner")
+      .for(Secret, { clusters: allClusters })
+      .owns(ConfigMap, { metadataOnly: true, predicates: [{ update: (e) => (predicateSawData.push("data" in e.objectNew), true) }] })
+      .complete(async (req) => void requests.push(req));
+    const eastClient = mcm.getCluster("east").client;
+    const owner = await eastClient.create<Secret>({ apiVersion: "v1", kind: "Secret", metadata: { name: "md-owner", namespace: "default" } });
+    const child = await eastClient.create<ConfigMap>({
+      ...cm("md-child"),
+      metadata: { name: "md-child", namespace: "default", ownerReferences: [{ apiVersion: "v1", kind: "Secret", name: "md-owner", uid: owner.metadata!.uid!, controller: true }] },
+      data: { big: "x".repeat(10_000) },
+    });
+    await eventually(() => requests.some((r) => r.cluster === "east" && r.name === "md-owner"), "the owner's request");
+    requests.length = 0;
+    await eastClient.update<ConfigMap>({ ...child, data: { big: "y".repeat(10_000) } });
+    await eventually(() => requests.some((r) => r.cluster === "east" && r.name === "md-owner"), "the owner's request after its ConfigMap changed");
+    expect(predicateSawData.length).toBeGreaterThan(0);
+    expect(predicateSawData.every((sawData) => !sawData)).toBe(true);
+    const cached = await mcm.getCluster("east").cache.list(metadataOnly(ConfigMap), { namespace: "default" });
+    const entry = cached.items.find((i) => i.metadata.name === "md-child");
+    expect(entry).toBeDefined();
+    expect(entry).not.toHaveProperty("data");
   });
 
   it("keeps reconciling the other clusters while one is unreachable, and catches up when it returns", async () => {
