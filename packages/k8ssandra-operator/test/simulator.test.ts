@@ -101,12 +101,20 @@ describe("cass-operator simulator on a real API server with the CassandraDatacen
     return mgr.client.patch(await get(name), { type: "merge", data: { spec } });
   }
 
-  /** Waits until the simulator is done with this generation, as K8ssandra waits for cass-operator. */
-  function settled(name: string, generation: number): Promise<CassandraDatacenter> {
-    return eventually(async () => {
+  /**
+   * Waits until the simulator is done with this generation, as K8ssandra waits for cass-operator, and until the
+   * observing informer (whose history the tests read) has seen it too: its watch may trail the direct read.
+   */
+  async function settled(name: string, generation: number): Promise<CassandraDatacenter> {
+    const dc = await eventually(async () => {
       const dc = await get(name);
       return dc.metadata.generation === generation && isDatacenterSettled(dc) ? dc : undefined;
     }, `${name} settled at generation ${generation}`, 60_000);
+    await eventually(
+      () => seen(name).some((s) => s.generation === generation && s.status.observedGeneration === generation && s.status.cassandraOperatorProgress === "Ready"),
+      `the informer's history of ${name} at generation ${generation}, Ready`,
+    );
+    return dc;
   }
 
   async function podsOf(name: string) {
