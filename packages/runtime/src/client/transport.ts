@@ -1,5 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { Agent, buildConnector, type Dispatcher } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import { restClientRequests } from "../metrics/registry.ts";
 import { sameTls, type TlsMaterial, tlsOf, type WriteGate } from "./credentials.ts";
 import { ApiError, type Status, toStatus } from "./errors.ts";
@@ -164,24 +164,15 @@ export class RestTransport {
     if (!cluster) throw new Error(`kubeconfig context "${kubeconfig.getCurrentContext()}" names no cluster`);
     const opts: Record<string, unknown> = {};
     await kubeconfig.applyToHTTPSOptions(opts as never);
-    const makeAgent = (http2: boolean, tls: TlsMaterial) => {
-      const connector = buildConnector({ timeout: 10_000, allowH2: http2, ...tls });
-      return new Agent({
+    const makeAgent = (http2: boolean, tls: TlsMaterial) =>
+      new Agent({
         allowH2: http2,
         connections: options.connections ?? 16,
         keepAliveTimeout: 30_000,
         // client-go pings idle HTTP/2 connections too: a connection that died silently is found and replaced.
         h2Options: { pingInterval: 15_000 },
-        // A pool destroyed while HTTP/2 streams are open has undici destroy the socket with an error after it took its
-        // own listener off: an uncaught exception (seen at a cluster's stop). The request that error belongs to has
-        // already failed through undici's handlers, so this listener only keeps the process alive.
-        connect: (opts, callback) =>
-          connector(opts, (err, socket) => {
-            socket?.on("error", () => {});
-            (callback as (err: Error | null, socket: unknown) => void)(err, socket);
-          }),
+        connect: { timeout: 10_000, ...tls },
       });
-    };
     const transport = new RestTransport(kubeconfig, cluster.server, tlsOf(opts), makeAgent, options);
     transport.headers = (opts.headers as Record<string, string>) ?? {};
     transport.authLoadedAt = Date.now();
