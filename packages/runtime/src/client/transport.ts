@@ -1,5 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { Agent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
+import { newAgent } from "./agent.ts";
 import { restClientRequests } from "../metrics/registry.ts";
 import { sameTls, type TlsMaterial, tlsOf, type WriteGate } from "./credentials.ts";
 import { ApiError, type Status, toStatus } from "./errors.ts";
@@ -164,15 +165,7 @@ export class RestTransport {
     if (!cluster) throw new Error(`kubeconfig context "${kubeconfig.getCurrentContext()}" names no cluster`);
     const opts: Record<string, unknown> = {};
     await kubeconfig.applyToHTTPSOptions(opts as never);
-    const makeAgent = (http2: boolean, tls: TlsMaterial) =>
-      new Agent({
-        allowH2: http2,
-        connections: options.connections ?? 16,
-        keepAliveTimeout: 30_000,
-        // client-go pings idle HTTP/2 connections too: a connection that died silently is found and replaced.
-        h2Options: { pingInterval: 15_000 },
-        connect: { timeout: 10_000, ...tls },
-      });
+    const makeAgent = (http2: boolean, tls: TlsMaterial) => newAgent({ http2, tls, connections: options.connections ?? 16 });
     const transport = new RestTransport(kubeconfig, cluster.server, tlsOf(opts), makeAgent, options);
     transport.headers = (opts.headers as Record<string, string>) ?? {};
     transport.authLoadedAt = Date.now();
