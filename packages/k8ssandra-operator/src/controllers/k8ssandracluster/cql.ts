@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import cassandra from "cassandra-driver";
+import { isAuthFailure } from "../../cql/auth.ts";
 
 /** How the operator reaches Cassandra over CQL. */
 export interface CqlOptions {
@@ -32,15 +33,6 @@ export class CqlUnreachableError extends Error {
     this.name = "CqlUnreachableError";
     this.authFailed = authFailed;
   }
-}
-
-function isAuthFailure(err: unknown): boolean {
-  if (err instanceof cassandra.errors.AuthenticationError) return true;
-  if (err instanceof cassandra.errors.NoHostAvailableError) {
-    const inner = Object.values((err.innerErrors ?? {}) as Record<string, unknown>);
-    return inner.length > 0 && inner.every(isAuthFailure);
-  }
-  return false;
 }
 
 /** Whether an error means the nodes were not reached (as opposed to a statement they refused). */

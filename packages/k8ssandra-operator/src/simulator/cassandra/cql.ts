@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import cassandra from "cassandra-driver";
+import { isAuthFailure } from "../../cql/auth.ts";
 
 export interface Credentials {
   username: string;
@@ -19,15 +20,6 @@ export function nodeClient(address: string, credentials?: Credentials): cassandr
     socketOptions: { connectTimeout: 5000, readTimeout: 30_000 },
     pooling: { warmup: false },
   });
-}
-
-function isAuthFailure(err: unknown): boolean {
-  if (err instanceof cassandra.errors.AuthenticationError) return true;
-  if (err instanceof cassandra.errors.NoHostAvailableError) {
-    const inner = Object.values((err.innerErrors ?? {}) as Record<string, unknown>);
-    return inner.length > 0 && inner.every(isAuthFailure);
-  }
-  return false;
 }
 
 /**
