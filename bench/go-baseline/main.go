@@ -102,7 +102,7 @@ func cpuSeconds() float64 {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go-baseline <loadgen|reconcile|coldstart|memory|multicluster> --kubeconfig FILE[,FILE] --params JSON")
+		fmt.Fprintln(os.Stderr, "usage: go-baseline <loadgen|reconcile|coldstart|memory|multicluster|idle> --kubeconfig FILE[,FILE] --params JSON")
 		os.Exit(2)
 	}
 	scenario := os.Args[1]
@@ -134,6 +134,8 @@ func main() {
 		runMemory(paths[0], p)
 	case "multicluster":
 		runMultiCluster(paths, p)
+	case "idle":
+		runIdle(paths[0], p)
 	default:
 		fmt.Fprintf(os.Stderr, "unknown scenario %q\n", scenario)
 		os.Exit(2)

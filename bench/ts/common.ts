@@ -9,6 +9,8 @@ import { KubeConfig } from "@kubernetes/client-node";
 export const NAMESPACE = "bench";
 export const SENT_KEY = "bench.operator-ts.io/sent";
 export const RECONCILED_KEY = "bench.operator-ts.io/reconciled";
+/** A label no object carries: the idle program's cache holds nothing. */
+export const IDLE_SELECTOR = { "bench.operator-ts.io/idle": "none" };
 
 /** The union of every scenario's parameters, as the harness sends them (bench/lib/protocol.ts). */
 export interface Params {
