@@ -66,13 +66,19 @@ func restConfig(path string) *rest.Config {
 	return cfg
 }
 
-func rssBytes() int64 {
+func rssBytes() int64 { return statusBytes("VmRSS") }
+
+// peakRssBytes is the most RSS the process has had since it started (the kernel's VmHWM).
+func peakRssBytes() int64 { return statusBytes("VmHWM") }
+
+// statusBytes reads one of /proc/self/status's memory fields (in kB there).
+func statusBytes(field string) int64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
+		if strings.HasPrefix(line, field+":") {
 			f := strings.Fields(line)
 			if len(f) >= 2 {
 				kb, _ := strconv.ParseInt(f[1], 10, 64)

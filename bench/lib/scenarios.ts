@@ -15,9 +15,6 @@ export async function throughput(ctx: Context): Promise<ScenarioOutcome> {
         await p.waitFor("ready", ctx.timeoutMs);
         const lg = await loadgen(ctx, c!.kubeconfigPath, { mode: "create", count });
         const r = await p.waitFor("result", ctx.timeoutMs);
-        // The kernel's high-water mark of the process's RSS, over its whole life: the run's peak, read the same way
-        // for both sides while the process is still there.
-        const peakRssBytes = p.peakRssBytes();
         const totalMs = (r.lastMs as number) - lg.firstMs;
         return {
           totalMs,
@@ -26,7 +23,9 @@ export async function throughput(ctx: Context): Promise<ScenarioOutcome> {
           ...latencyFields("load", r.latenciesUs as number[]),
           cpuSeconds: r.cpuSeconds,
           rssBytes: r.rssBytes,
-          peakRssBytes,
+          // The kernel's high-water mark of the process's RSS (VmHWM), read by the program itself once the run is
+          // done: the harness could miss it, the program exits right after its result.
+          peakRssBytes: r.peakRssBytes,
         };
       }),
     ),

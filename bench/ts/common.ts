@@ -53,9 +53,17 @@ export function nowUs(): number {
 
 export function rssBytes(): number {
   // Read as the Go side reads it, from /proc, rather than through process.memoryUsage() which walks the heap too.
-  const status = readFileSync("/proc/self/status", "utf8");
-  const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
-  return kb ? Number(kb) * 1024 : process.memoryUsage.rss();
+  return statusBytes("VmRSS") ?? process.memoryUsage.rss();
+}
+
+/** The most RSS the process has had since it started (the kernel's VmHWM), as the Go side reads it. */
+export function peakRssBytes(): number {
+  return statusBytes("VmHWM") ?? 0;
+}
+
+function statusBytes(field: "VmRSS" | "VmHWM"): number | undefined {
+  const kb = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+  return kb ? Number(kb) * 1024 : undefined;
 }
 
 /** A full collection first (node runs with --expose-gc), twice so that weakly held and finalised objects go too. */
