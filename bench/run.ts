@@ -1,9 +1,9 @@
 // `npm run bench` (full, under ~30 min) and `npm run bench:quick` (a few minutes): every scenario with operator-ts and
 // with Go controller-runtime, against API servers from the test kit, A/B alternating; see docs/benchmarks.md.
 //   --quick             the quick sizes
-//   --only a,b          only these scenarios (limit, throughput, latency, memory, multicluster, k8ssandra,
-//                       k8ssandra-cassandra, admission); the results go to bench/results/<timestamp>.json only, not to
-//                       latest.json or the doc
+//   --only a,b          only these scenarios (limit, throughput, latency, memory, coldstart, idle, multicluster,
+//                       k8ssandra, k8ssandra-cassandra, admission); the results go to bench/results/<timestamp>.json
+//                       only, not to latest.json or the doc
 //   --reps N            repetitions per A/B pair
 //   --profile           run the TS programs under node --cpu-prof (profiles in bench/results/profiles/)
 //   --at REV            run the TS programs from that commit (a snapshot under ~/.cache), not the working tree
@@ -21,9 +21,10 @@ import { k8ssandraCassandra } from "./lib/k8ssandra-cassandra.ts";
 import { backgroundBusy, busyMeter, describeMachine, loadAverage } from "./lib/machine.ts";
 import { markdownTable, type Report, RESULTS_DIR, writeReport } from "./lib/report.ts";
 import { snapshotTree } from "./lib/snapshot.ts";
-import { apiLimit, idleLatency, memoryAndColdStart, multicluster, throughput } from "./lib/scenarios.ts";
+import { type ReadOnlyPart, readOnlyScenarios } from "./lib/memory.ts";
+import { apiLimit, idleLatency, multicluster, throughput } from "./lib/scenarios.ts";
 
-const SCENARIOS = ["limit", "throughput", "latency", "memory", "multicluster", "k8ssandra", "k8ssandra-cassandra", "admission"] as const;
+const SCENARIOS = ["limit", "throughput", "latency", "memory", "coldstart", "idle", "multicluster", "k8ssandra", "k8ssandra-cassandra", "admission"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -98,7 +99,9 @@ async function step(name: ScenarioName, title: string, fn: () => Promise<Scenari
 await step("limit", "API server limit (load generator alone)", () => apiLimit(ctx));
 await step("throughput", "throughput and latency under load", () => throughput(ctx));
 await step("latency", "latency at idle", () => idleLatency(ctx));
-await step("memory", "memory per object and cold start", () => memoryAndColdStart(ctx));
+// Memory, cold start and the idle footprint share one cluster holding the objects (they only read).
+const readOnly = (["memory", "coldstart", "idle"] as const satisfies readonly ReadOnlyPart[]).filter(wanted);
+if (readOnly.length) await step(readOnly[0]!, `${readOnly.join(", ")} (one cluster holding the objects)`, () => readOnlyScenarios(ctx, readOnly));
 await step("multicluster", "multi-cluster", () => multicluster(ctx));
 await step("k8ssandra", "K8ssandra (TS only)", () => k8ssandra(ctx));
 await step("k8ssandra-cassandra", "K8ssandra with real Cassandra (TS only)", () => k8ssandraCassandra(ctx));

@@ -66,13 +66,19 @@ func restConfig(path string) *rest.Config {
 	return cfg
 }
 
-func rssBytes() int64 {
+func rssBytes() int64 { return statusBytes("VmRSS") }
+
+// peakRssBytes is the most RSS the process has had since it started (the kernel's VmHWM).
+func peakRssBytes() int64 { return statusBytes("VmHWM") }
+
+// statusBytes reads one of /proc/self/status's memory fields (in kB there).
+func statusBytes(field string) int64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
+		if strings.HasPrefix(line, field+":") {
 			f := strings.Fields(line)
 			if len(f) >= 2 {
 				kb, _ := strconv.ParseInt(f[1], 10, 64)
@@ -102,7 +108,7 @@ func cpuSeconds() float64 {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go-baseline <loadgen|reconcile|coldstart|memory|multicluster> --kubeconfig FILE[,FILE] --params JSON")
+		fmt.Fprintln(os.Stderr, "usage: go-baseline <loadgen|reconcile|coldstart|memory|multicluster|idle> --kubeconfig FILE[,FILE] --params JSON")
 		os.Exit(2)
 	}
 	scenario := os.Args[1]
@@ -134,6 +140,8 @@ func main() {
 		runMemory(paths[0], p)
 	case "multicluster":
 		runMultiCluster(paths, p)
+	case "idle":
+		runIdle(paths[0], p)
 	default:
 		fmt.Fprintf(os.Stderr, "unknown scenario %q\n", scenario)
 		os.Exit(2)

@@ -118,11 +118,12 @@ func runReconcile(path string, p Params) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	emit("result", map[string]any{
-		"patched":     a.patched.Load(),
-		"lastMs":      a.lastMs,
-		"latenciesUs": a.latencies,
-		"cpuSeconds":  cpuSeconds() - cpu0,
-		"rssBytes":    rssBytes(),
+		"patched":      a.patched.Load(),
+		"lastMs":       a.lastMs,
+		"latenciesUs":  a.latencies,
+		"cpuSeconds":   cpuSeconds() - cpu0,
+		"rssBytes":     rssBytes(),
+		"peakRssBytes": peakRssBytes(),
 	})
 }
 

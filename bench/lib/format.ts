@@ -36,7 +36,16 @@ export function ratioOf(m: Metric): number | undefined {
 }
 
 export function goalState(m: Metric): "met" | "missed" | undefined {
+  if (m.under !== undefined) return m.ts ? (m.ts.median < m.under ? "met" : "missed") : undefined;
   const r = ratioOf(m);
   if (m.goal === undefined || r === undefined) return undefined;
   return r <= m.goal ? "met" : "missed";
+}
+
+/** The goal column: a TS/Go ratio to stay at or below, or a TS figure to stay under. */
+export function formatGoal(m: Metric): string {
+  const state = goalState(m);
+  const mark = state ? ` ${state === "met" ? "✅ met" : "❌ missed"}` : "";
+  if (m.under !== undefined) return `< ${formatValue(m.under, m.unit)}${mark}`;
+  return m.goal === undefined ? "" : `≤ ${m.goal.toFixed(1)}${mark}`;
 }

@@ -26,18 +26,26 @@ export class Program {
   private exited: { code: number | null; signal: string | null } | undefined;
   readonly exitedPromise: Promise<void>;
 
-  constructor(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  /**
+   * `translate` reads the other lines of stdout as events too, for a program that does not speak the protocol (the
+   * built operator's CLI, whose log lines say when it is ready).
+   */
+  constructor(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}, translate?: (line: string) => Event | undefined) {
     this.label = label;
     this.spawnedMs = performance.timeOrigin + performance.now();
     this.child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     createInterface({ input: this.child.stdout! }).on("line", (line) => {
-      if (!line.startsWith("BENCH ")) return;
-      let e: Event;
-      try {
-        e = JSON.parse(line.slice(6)) as Event;
-      } catch {
-        return;
+      let e: Event | undefined;
+      if (line.startsWith("BENCH ")) {
+        try {
+          e = JSON.parse(line.slice(6)) as Event;
+        } catch {
+          return;
+        }
+      } else {
+        e = translate?.(line);
       }
+      if (!e) return;
       this.events.push(e);
       this.dispatch();
     });
@@ -105,6 +113,11 @@ export class Program {
     return procRssBytes(this.pid);
   }
 
+  /** The most RSS the process has had since it started (the kernel's VmHWM). */
+  peakRssBytes(): number {
+    return procRssBytes(this.pid, "VmHWM");
+  }
+
   /** Ends the program: SIGTERM, then SIGKILL if it lingers. Safe to call twice. */
   async stop(graceMs = 5000): Promise<void> {
     if (this.exited) return;
@@ -129,10 +142,10 @@ export function procCpuSeconds(pid: number | undefined): number {
   }
 }
 
-export function procRssBytes(pid: number | undefined): number {
+export function procRssBytes(pid: number | undefined, field: "VmRSS" | "VmHWM" = "VmRSS"): number {
   if (!pid) return 0;
   try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
     return kb ? Number(kb) * 1024 : 0;
   } catch {
     return 0;

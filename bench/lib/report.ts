@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ratioChart } from "./chart.ts";
 import type { Config, Metric, ScenarioOutcome } from "./context.ts";
-import { formatSummary, formatValue, goalState, ratioOf } from "./format.ts";
+import { formatGoal, formatSummary, formatValue, ratioOf } from "./format.ts";
 import type { Machine } from "./machine.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -69,8 +69,7 @@ export function markdownTable(report: Report): string {
     }
     for (const m of s.metrics) {
       const r = ratioOf(m);
-      const state = goalState(m);
-      const goal = m.goal === undefined ? "" : `≤ ${m.goal.toFixed(1)}${state ? ` ${state === "met" ? "✅ met" : "❌ missed"}` : ""}`;
+      const goal = formatGoal(m);
       const ts = formatSummary(m.ts, m.unit);
       const go = m.kind === "ts-only" ? "no Go row" : m.kind === "reference" ? "—" : formatSummary(m.go, m.unit);
       lines.push(`| ${s.id} | ${cell(m.label)} | ${cell(ts)} | ${cell(go)} | ${r === undefined ? "—" : r.toFixed(2)} | ${goal} | ${cell(notes(m, metrics))} |`);

@@ -1,73 +1,9 @@
-// The scenarios run on both sides. Each repetition runs TS and Go back to back (order alternating), on fresh API
-// servers for scenarios that write; the read-only ones (memory, cold start) share one cluster that holds the objects.
-import { startClusters, stopClusters, type TestCluster } from "@operator-ts/runtime/envtest";
-import { type Context, loadgen, type Metric, order, type ScenarioOutcome, startProgram } from "./context.ts";
-import type { Event, Impl, Program } from "./proc.ts";
-import { percentile, summarize } from "./stats.ts";
-
-type Run = Record<string, unknown> & { impl: Impl; rep: number };
-
-async function withClusters<T>(n: number, fn: (clusters: TestCluster[]) => Promise<T>): Promise<T> {
-  const clusters = await startClusters(n, { names: Array.from({ length: n }, (_, i) => `bench-${i + 1}`) });
-  try {
-    return await fn(clusters);
-  } finally {
-    await stopClusters(clusters);
-  }
-}
-
-async function withProgram<T>(p: Program, fn: (p: Program) => Promise<T>): Promise<T> {
-  try {
-    return await fn(p);
-  } finally {
-    await p.stop();
-  }
-}
-
-/** Summaries of one field of the runs, per side. */
-function sides(runs: Run[], field: string): { ts?: ReturnType<typeof summarize>; go?: ReturnType<typeof summarize> } {
-  const of = (impl: Impl) => summarize(runs.filter((r) => r.impl === impl && typeof r[field] === "number").map((r) => r[field] as number));
-  return { ts: of("ts"), go: of("go") };
-}
-
-function metric(scenario: string, id: string, label: string, unit: Metric["unit"], runs: Run[], field: string, extra: Partial<Metric> = {}): Metric {
-  return { id, scenario, label, unit, ...sides(runs, field), kind: "ratio", ...extra };
-}
-
-function latencyFields(prefix: string, latenciesUs: number[]): Record<string, number> {
-  return {
-    [`${prefix}P50Ms`]: percentile(latenciesUs, 50) / 1000,
-    [`${prefix}P99Ms`]: percentile(latenciesUs, 99) / 1000,
-    [`${prefix}Samples`]: latenciesUs.length,
-  };
-}
-
-/** Runs `each` for every repetition and side, A/B alternating; a failed run is recorded and the others go on. */
-async function abRuns(ctx: Context, reps: number, label: string, each: (impl: Impl, rep: number) => Promise<Record<string, unknown>>): Promise<Run[]> {
-  const runs: Run[] = [];
-  for (let rep = 0; rep < reps; rep++) {
-    for (const impl of order(rep)) {
-      const t0 = Date.now();
-      try {
-        const r = await each(impl, rep);
-        runs.push({ impl, rep, ...r });
-        ctx.say(`  ${label} rep ${rep + 1}/${reps} ${impl}: ${brief(r)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-      } catch (err) {
-        runs.push({ impl, rep, error: (err as Error).message });
-        ctx.say(`  ${label} rep ${rep + 1}/${reps} ${impl}: FAILED ${(err as Error).message}`);
-      }
-    }
-  }
-  return runs;
-}
-
-function brief(r: Record<string, unknown>): string {
-  return Object.entries(r)
-    .filter(([, v]) => typeof v === "number")
-    .slice(0, 4)
-    .map(([k, v]) => `${k}=${Math.abs(v as number) >= 100 ? Math.round(v as number) : (v as number).toFixed(2)}`)
-    .join(" ");
-}
+// The writing scenarios run on both sides: each repetition runs TS and Go back to back (order alternating), on fresh API
+// servers. The read-only ones (memory, cold start, idle footprint) share one cluster: bench/lib/memory.ts.
+import { abRuns, brief, latencyFields, metric, type Run, withClusters, withProgram } from "./ab.ts";
+import { type Context, loadgen, type Metric, type ScenarioOutcome, startProgram } from "./context.ts";
+import type { Event } from "./proc.ts";
+import { summarize } from "./stats.ts";
 
 /** Throughput, and latency under that load: N creates from the load generator, the controller patches each. */
 export async function throughput(ctx: Context): Promise<ScenarioOutcome> {
@@ -87,6 +23,9 @@ export async function throughput(ctx: Context): Promise<ScenarioOutcome> {
           ...latencyFields("load", r.latenciesUs as number[]),
           cpuSeconds: r.cpuSeconds,
           rssBytes: r.rssBytes,
+          // The kernel's high-water mark of the process's RSS (VmHWM), read by the program itself once the run is
+          // done: the harness could miss it, the program exits right after its result.
+          peakRssBytes: r.peakRssBytes,
         };
       }),
     ),
@@ -103,6 +42,7 @@ export async function throughput(ctx: Context): Promise<ScenarioOutcome> {
       metric(s, "latency.load.p99", "event -> reconcile start under that load, p99", "ms", runs, "loadP99Ms", { goal: 1.0 }),
       metric(s, "throughput.cpu", "controller CPU for the run", "cpu-s", runs, "cpuSeconds"),
       metric(s, "throughput.rss", "controller RSS at the end", "bytes", runs, "rssBytes"),
+      metric(s, "throughput.peakRss", "controller peak RSS over the run (VmHWM)", "bytes", runs, "peakRssBytes", { goal: 1.5 }),
     ],
   };
 }
@@ -168,97 +108,6 @@ export async function apiLimit(ctx: Context): Promise<ScenarioOutcome> {
       { id: "limit.total", scenario: s, label: "creates, then patches: the throughput row's writes without a controller", unit: "ms", ts: ref("totalMs"), kind: "reference" },
     ],
   };
-}
-
-/**
- * Memory per cached object (with and without a transform dropping managedFields) and cold start, on one cluster that
- * holds the objects: both only read, so TS and Go see the same data, and the objects are written once.
- */
-export async function memoryAndColdStart(ctx: Context): Promise<ScenarioOutcome[]> {
-  const t0 = Date.now();
-  const { memoryCounts, coldStartCount, workers } = ctx.config;
-  const memoryRuns: Run[] = [];
-  const coldRuns: Run[] = [];
-  await withClusters(1, async ([c]) => {
-    const kc = c!.kubeconfigPath;
-    let present = 0;
-    for (const count of [...new Set([coldStartCount, ...memoryCounts])].sort((a, b) => a - b)) {
-      const t = Date.now();
-      await loadgen(ctx, kc, { mode: "create", count: count - present, start: present });
-      ctx.say(`  ${count.toLocaleString("en")} ConfigMaps in place (${((Date.now() - t) / 1000).toFixed(0)} s)`);
-      present = count;
-      const reps = count > 20_000 ? ctx.config.heavyReps : ctx.config.reps;
-      if (memoryCounts.includes(count)) {
-        for (const transform of [false, true]) {
-          const runs = await abRuns(ctx, reps, `memory ${count} ${transform ? "transform" : "raw"}`, (impl) =>
-            withProgram(startProgram(ctx, impl, "memory", [kc], { transform }), async (p) => {
-              const r = await p.waitFor("result", ctx.timeoutMs);
-              const objects = r.objects as number;
-              return {
-                perObjectBytes: ((r.rssAfter as number) - (r.rssBefore as number)) / objects,
-                heapPerObjectBytes: ((r.heapAfter as number) - (r.heapBefore as number)) / objects,
-                syncMs: r.syncMs,
-                objects,
-                rssBefore: r.rssBefore,
-                rssAfter: r.rssAfter,
-                rssAtSync: r.rssAtSync,
-              };
-            }),
-          );
-          memoryRuns.push(...runs.map((r) => ({ ...r, count, transform })));
-        }
-      }
-      if (count === coldStartCount) {
-        const runs = await abRuns(ctx, ctx.config.reps, `cold start ${count}`, (impl) =>
-          withProgram(startProgram(ctx, impl, "coldstart", [kc], { count, workers }), async (p) => {
-            const r = await p.waitFor("result", ctx.timeoutMs);
-            return {
-              syncedMs: (r.firstMs as number) - (r.startMs as number),
-              allMs: (r.allMs as number) - (r.startMs as number),
-              processMs: (r.firstMs as number) - p.spawnedMs,
-              cpuSeconds: r.cpuSeconds,
-              rssBytes: r.rssBytes,
-            };
-          }),
-        );
-        coldRuns.push(...runs);
-      }
-    }
-  });
-  const seconds = (Date.now() - t0) / 1000;
-  const m = "memory";
-  const memMetrics: Metric[] = [];
-  for (const count of memoryCounts) {
-    for (const transform of [false, true]) {
-      const runs = memoryRuns.filter((r) => r.count === count && r.transform === transform);
-      const tag = `${count / 1000}k.${transform ? "transform" : "raw"}`;
-      const what = `${count.toLocaleString("en")} objects, ${transform ? "managedFields dropped" : "no transform"}`;
-      memMetrics.push(metric(m, `memory.${tag}`, `RSS growth per cached object, ${what}`, "bytes", runs, "perObjectBytes", { goal: transform ? 1.0 : 1.5 }));
-      memMetrics.push(metric(m, `memory.${tag}.heap`, `heap growth per cached object, ${what}`, "bytes", runs, "heapPerObjectBytes"));
-      memMetrics.push(metric(m, `memory.${tag}.sync`, `informer list + sync, ${what}`, "ms", runs, "syncMs"));
-    }
-  }
-  const cs = "coldstart";
-  return [
-    {
-      id: m,
-      title: "Memory: RSS before the ConfigMap informer starts and after it synced, both after full GC (Go: runtime.GC + debug.FreeOSMemory; Node: gc())",
-      runs: memoryRuns,
-      seconds,
-      metrics: memMetrics,
-    },
-    {
-      id: cs,
-      title: `Cold start with ${coldStartCount.toLocaleString("en")} existing ConfigMaps: manager start -> first reconcile (no worker starts before the caches synced)`,
-      runs: coldRuns,
-      seconds: 0,
-      metrics: [
-        metric(cs, "coldstart.synced", "manager start -> caches synced (first reconcile)", "ms", coldRuns, "syncedMs", { goal: 1.2 }),
-        metric(cs, "coldstart.all", `manager start -> all ${coldStartCount.toLocaleString("en")} reconciled once`, "ms", coldRuns, "allMs"),
-        metric(cs, "coldstart.process", "process spawn -> caches synced (runtime and module loading included)", "ms", coldRuns, "processMs"),
-      ],
-    },
-  ];
 }
 
 /** One manager, K clusters x M objects: K-2 clusters added at idle, the last one added under load. */

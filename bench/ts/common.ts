@@ -9,6 +9,8 @@ import { KubeConfig } from "@kubernetes/client-node";
 export const NAMESPACE = "bench";
 export const SENT_KEY = "bench.operator-ts.io/sent";
 export const RECONCILED_KEY = "bench.operator-ts.io/reconciled";
+/** A label no object carries: the idle program's cache holds nothing. */
+export const IDLE_SELECTOR = { "bench.operator-ts.io/idle": "none" };
 
 /** The union of every scenario's parameters, as the harness sends them (bench/lib/protocol.ts). */
 export interface Params {
@@ -51,9 +53,17 @@ export function nowUs(): number {
 
 export function rssBytes(): number {
   // Read as the Go side reads it, from /proc, rather than through process.memoryUsage() which walks the heap too.
-  const status = readFileSync("/proc/self/status", "utf8");
-  const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
-  return kb ? Number(kb) * 1024 : process.memoryUsage.rss();
+  return statusBytes("VmRSS") ?? process.memoryUsage.rss();
+}
+
+/** The most RSS the process has had since it started (the kernel's VmHWM), as the Go side reads it. */
+export function peakRssBytes(): number {
+  return statusBytes("VmHWM") ?? 0;
+}
+
+function statusBytes(field: "VmRSS" | "VmHWM"): number | undefined {
+  const kb = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+  return kb ? Number(kb) * 1024 : undefined;
 }
 
 /** A full collection first (node runs with --expose-gc), twice so that weakly held and finalised objects go too. */

@@ -2,7 +2,7 @@
 // informer has synced; "result" once `count` objects were patched. Mirrors runReconcile in bench/go-baseline/reconcile.go.
 import { ConfigMap, controllerManagedBy, Manager } from "@operator-ts/runtime";
 import { Annotator } from "./annotator.ts";
-import { args, cpuSeconds, emit, fail, loadKubeConfig, rssBytes, run, startProfile } from "./common.ts";
+import { args, cpuSeconds, emit, fail, loadKubeConfig, peakRssBytes, rssBytes, run, startProfile } from "./common.ts";
 
 async function main(): Promise<void> {
   const { kubeconfigs, params } = args();
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     latenciesUs: a.latenciesUs,
     cpuSeconds: cpu,
     rssBytes: rssBytes(),
+    peakRssBytes: peakRssBytes(),
   });
 }
 
