@@ -76,6 +76,9 @@ describe("remote credentials and identities, on real API servers", () => {
       kubeconfig: control.kubeconfig,
       controlPlane: true,
       clientConfigNamespace: NS,
+      // As the Deployment runs it: leader-only writes go over their own connections, each checked by the identity gate.
+      leaderElection: true,
+      leaderElectionNamespace: NS,
       clusterProbeIntervalMs: 500,
       // 600 s tokens (the API server's minimum) renewed after 1% of their life: every 6 s.
       credentialRenewal: { share: 0.01, initialRetryMs: 200, maxRetryMs: 2000 },

@@ -143,7 +143,7 @@ describe("certificates from files", () => {
   it("refuses to start, saying why, when the files are missing or do not match", async () => {
     const missing = new WebhookServer({ port: 0, certDir: join(dir, "nowhere") });
     await expect(missing.start(new AbortController().signal)).rejects.toThrow(`cannot read the serving certificate ${join(dir, "nowhere", "tls.crt")}`);
-    await expect(missing.address()).rejects.toThrow("cannot read the serving certificate");
+    await expect(missing.address()).rejects.toThrow(`cannot read the serving key ${join(dir, "nowhere", "tls.key")}`);
     const a = generateServingCertificate(ca, ["localhost"], DAY);
     const b = generateServingCertificate(ca, ["localhost"], DAY);
     write({ cert: a.cert, key: b.key });

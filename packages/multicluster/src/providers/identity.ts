@@ -34,9 +34,10 @@ export class ClusterIdentityUnverifiedError extends Error {
 }
 
 /**
- * Guards writes to one cluster by its identity: after every new connection (the server behind an address may have
- * been replaced) writes wait until the kube-system UID was read again, and are refused for good once it differs from
- * the expected one. With no expected UID (first contact) the first one read is taken and told to onIdentity.
+ * Guards writes to one cluster by its identity: after every reconnect (a connection made while none was open: the
+ * server behind the address may have been replaced) writes wait until the kube-system UID was read again, and are
+ * refused for good once it differs from the expected one. With no expected UID (first contact) the first one
+ * read is taken and told to onIdentity.
  */
 export class IdentityGate implements WriteGate {
   private readonly cluster: string;
@@ -45,6 +46,7 @@ export class IdentityGate implements WriteGate {
   private readonly onMismatch: (found: string) => void;
   private readonly onIdentity: (uid: string) => void;
   private readonly onUncheckable: ((why: string) => void) | undefined;
+  /** Counts reconnects; the identity was last read over the connections of verifiedEpoch. */
   private epoch = 0;
   private verifiedEpoch = -1;
   private verifying: Promise<void> | undefined;
@@ -65,9 +67,9 @@ export class IdentityGate implements WriteGate {
     this.onMismatch = options.onMismatch;
     this.onIdentity = options.onIdentity;
     this.onUncheckable = options.onUncheckable;
-    this.unsubscribe = this.transport.onConnect(() => {
+    this.unsubscribe = this.transport.onReconnect(() => {
       this.epoch++;
-      // A reconnect after the cluster was known: checked at once, not only when the next write comes, so that a
+      // A reconnect after the cluster was known is checked at once, not only when the next write comes, so that a
       // replaced cluster is reported even while nothing is written.
       if (this.verifiedEpoch >= 0 && !this.verifying) queueMicrotask(() => void this.verify().catch(() => undefined));
     });
@@ -79,7 +81,7 @@ export class IdentityGate implements WriteGate {
     return this.mismatch;
   }
 
-  /** Reads the identity now (for the connection in use) and compares it. */
+  /** Reads the identity now and compares it. */
   verify(signal?: AbortSignal): Promise<void> {
     if (this.mismatch) return Promise.reject(this.mismatch);
     this.verifying ??= (async () => {
@@ -96,7 +98,7 @@ export class IdentityGate implements WriteGate {
         }
         throw err;
       }
-      // The read went over the newest connection: every connection made before its answer counts as checked.
+      // The read went over a connection made after the last reconnect, or was one: the connections of now are checked.
       const epoch = this.epoch;
       if (this.expected === undefined) {
         this.expected = found;
@@ -114,7 +116,7 @@ export class IdentityGate implements WriteGate {
 
   async beforeWrite(signal?: AbortSignal): Promise<void> {
     if (this.mismatch) throw this.mismatch;
-    // Two rounds at most: a connection made while the first read was under way is checked too.
+    // Two rounds at most: a reconnect while the first read was under way is checked too.
     for (let i = 0; i < 2 && this.verifiedEpoch !== this.epoch; i++) await this.verify(signal);
   }
 

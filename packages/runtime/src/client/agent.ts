@@ -32,10 +32,12 @@ export interface AgentOptions {
   http2: boolean;
   connections: number;
   tls: TlsMaterial;
+  /** Told of each connection the pool makes, once it is up. */
+  onSocket?: (socket: Socket) => void;
 }
 
 /** A connection pool to one API server: HTTP/2 when the server offers it (or HTTP/1.1 keep-alive), TLS from the kubeconfig. */
-export function newAgent({ http2, connections, tls }: AgentOptions): Agent {
+export function newAgent({ http2, connections, tls, onSocket }: AgentOptions): Agent {
   if (!guarding) {
     subscribe("http2.client.stream.created", guardStream as (message: unknown) => void);
     guarding = true;
@@ -49,7 +51,10 @@ export function newAgent({ http2, connections, tls }: AgentOptions): Agent {
     h2Options: { pingInterval: 15_000 },
     connect: (opts, callback) =>
       connector(opts, (err, socket) => {
-        if (socket) (socket as Socket & Record<symbol, unknown>)[POOL_SOCKET] = true;
+        if (socket) {
+          (socket as Socket & Record<symbol, unknown>)[POOL_SOCKET] = true;
+          onSocket?.(socket as Socket);
+        }
         (callback as (err: Error | null, socket: unknown) => void)(err, socket);
       }),
   });

@@ -1,9 +1,10 @@
 // The parts of a RestTransport that a credential swap compares (TLS material) and that guard its writes (WriteGate).
 
 /**
- * Asked before every write: the cluster's identity is checked again after each new connection, and a write waits for
- * that check (or is refused when the server turned out to be another cluster). check() is asked once more, without
- * waiting, just before the write's bytes are sent, when the connection it goes over is known.
+ * Asked before every write: the cluster's identity is checked again after each reconnect (RestTransport.onReconnect),
+ * and a write waits for that check (or is refused when the server turned out to be another cluster). check() is asked
+ * once more, without waiting, just before the write's bytes are sent; a write it refuses is tried again after
+ * beforeWrite() ran again, unless that throws.
  */
 export interface WriteGate {
   beforeWrite(signal?: AbortSignal): Promise<void>;

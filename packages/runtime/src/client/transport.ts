@@ -1,4 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { Socket } from "node:net";
 import type { Agent, Dispatcher } from "undici";
 import { newAgent } from "./agent.ts";
 import { restClientRequests } from "../metrics/registry.ts";
@@ -7,6 +8,9 @@ import { ApiError, type Status, toStatus } from "./errors.ts";
 import { currentRequestScope, isWriteMethod } from "./scope.ts";
 
 export type { WriteGate } from "./credentials.ts";
+
+/** The transport's two pools: "shared" (HTTP/2 where offered) for most requests, "fenced" (HTTP/1.1) for leader-only writes. */
+type Pool = "shared" | "fenced";
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -49,7 +53,12 @@ const FENCE = Symbol("operator-ts.fence");
 interface Fenced {
   fence: () => Error | undefined;
   refused?: Error;
+  /** The refusal was the write gate's (a connection not checked yet), not the leader fence's. */
+  refusedByGate?: boolean;
 }
+
+/** A write the gate refused on a new connection is retried this often, each time after the gate's check ran. */
+const GATE_ATTEMPTS = 3;
 
 class FencedHandler implements Dispatcher.DispatchHandler {
   private readonly inner: Dispatcher.DispatchHandler;
@@ -128,7 +137,7 @@ export class RestTransport {
    * writes the request to the socket in the same turn as the fence's last look. Made on first use.
    */
   private fencedDispatcher: Dispatcher | undefined;
-  private readonly makeDispatcher: (http2: boolean) => Dispatcher;
+  private readonly makeDispatcher: (pool: Pool) => Dispatcher;
   private readonly requestTimeoutMs: number;
   private readonly credentialRefreshMs: number;
   private headers: Record<string, string> = {};
@@ -140,9 +149,17 @@ export class RestTransport {
   private tlsErrorReloadAt = 0;
   private readonly userAgent: string;
   private writeGate: WriteGate | undefined;
-  private readonly connectListeners = new Set<() => void>();
+  private readonly reconnectListeners = new Set<() => void>();
+  /** Connections of both pools that are open now: a connection made while none is open may reach another server. */
+  private openConnections = 0;
 
-  private constructor(kubeconfig: KubeConfig, server: string, tls: TlsMaterial, makeAgent: (http2: boolean, tls: TlsMaterial) => Agent, options: TransportOptions) {
+  private constructor(
+    kubeconfig: KubeConfig,
+    server: string,
+    tls: TlsMaterial,
+    makeAgent: (http2: boolean, tls: TlsMaterial, onSocket: (socket: Socket) => void) => Agent,
+    options: TransportOptions,
+  ) {
     this.kubeconfig = kubeconfig;
     this.tls = tls;
     this.userAgent = options.userAgent ?? "operator-ts";
@@ -150,14 +167,11 @@ export class RestTransport {
     this.credentialRefreshMs = options.credentialRefreshMs ?? AUTH_REFRESH_MS;
     this.server = server.replace(/\/$/, "");
     this.host = new URL(this.server).host;
-    this.makeDispatcher = (http2) => {
-      const agent = makeAgent(http2, this.tls);
-      agent.on("connect", () => {
-        for (const l of this.connectListeners) l();
-      });
+    this.makeDispatcher = (pool) => {
+      const agent = makeAgent(pool === "shared", this.tls, (socket) => this.connected(socket));
       return agent.compose(fenceInterceptor);
     };
-    this.dispatcher = this.makeDispatcher(true);
+    this.dispatcher = this.makeDispatcher("shared");
   }
 
   static async fromKubeConfig(kubeconfig: KubeConfig, options: TransportOptions = {}) {
@@ -165,7 +179,8 @@ export class RestTransport {
     if (!cluster) throw new Error(`kubeconfig context "${kubeconfig.getCurrentContext()}" names no cluster`);
     const opts: Record<string, unknown> = {};
     await kubeconfig.applyToHTTPSOptions(opts as never);
-    const makeAgent = (http2: boolean, tls: TlsMaterial) => newAgent({ http2, tls, connections: options.connections ?? 16 });
+    const makeAgent = (http2: boolean, tls: TlsMaterial, onSocket: (socket: Socket) => void) =>
+      newAgent({ http2, tls, connections: options.connections ?? 16, onSocket });
     const transport = new RestTransport(kubeconfig, cluster.server, tlsOf(opts), makeAgent, options);
     transport.headers = (opts.headers as Record<string, string>) ?? {};
     transport.authLoadedAt = Date.now();
@@ -187,10 +202,21 @@ export class RestTransport {
     this.applyLoaded(opts);
   }
 
-  /** Told each time a new connection to the server is made (a reconnect may reach another server at the same address). */
-  onConnect(listener: () => void): () => void {
-    this.connectListeners.add(listener);
-    return () => this.connectListeners.delete(listener);
+  /**
+   * Told when a connection is made while no other connection to the server is open: the server behind the address may
+   * have been replaced since the last one (a recreated cluster). A connection made while another is open reaches the
+   * same cluster: the same server, or another of its API servers behind one load balancer. The first connection counts.
+   */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  private connected(socket: Socket): void {
+    const afterGap = this.openConnections === 0;
+    this.openConnections++;
+    socket.once("close", () => this.openConnections--);
+    if (afterGap) for (const l of this.reconnectListeners) l();
   }
 
   /** Every write waits for the gate, and is refused when it says so; undefined removes it. */
@@ -206,7 +232,7 @@ export class RestTransport {
       // New connections use the new material; requests and watches in flight finish on the old ones.
       this.tls = tls;
       const old = [this.dispatcher, this.takeFencedDispatcher()];
-      this.dispatcher = this.makeDispatcher(true);
+      this.dispatcher = this.makeDispatcher("shared");
       for (const d of old) void d?.close().catch(() => undefined);
     }
   }
@@ -278,34 +304,51 @@ export class RestTransport {
     const signal = options.signal ?? (write ? scope?.signal : undefined);
     signal?.throwIfAborted();
     const gate = write ? this.writeGate : undefined;
-    if (gate) await gate.beforeWrite(signal);
+    const leaderFence = write ? scope?.fence : undefined;
+    // Only leader-only writes need HTTP/1.1 (see fencedDispatcher); the gate's last look works over HTTP/2 too.
+    const pool: Pool = leaderFence ? "fenced" : "shared";
     let body: string | undefined;
     if (options.body !== undefined) body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-    const headers = await this.headersFor(body === undefined ? undefined : (options.contentType ?? "application/json"), options.accept);
-    const leaderFence = write ? scope?.fence : undefined;
-    const fenced: Fenced | undefined =
-      leaderFence || gate ? { fence: () => leaderFence?.() ?? gate?.check() } : undefined;
     let response: Dispatcher.ResponseData;
-    try {
-      // Only leader-only writes need HTTP/1.1 (see fencedDispatcher); the gate's last look works over HTTP/2 too.
-      const dispatcher = leaderFence ? (this.fencedDispatcher ??= this.makeDispatcher(false)) : this.dispatcher;
-      response = await dispatcher.request({
-        origin: this.server,
-        path: this.url(path, options.query),
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body,
-        signal: signal ?? null,
-        headersTimeout: options.timeoutMs ?? this.requestTimeoutMs,
-        bodyTimeout: options.timeoutMs ?? this.requestTimeoutMs,
-        ...(fenced ? { [FENCE]: fenced } : {}),
-      });
-    } catch (err) {
-      restClientRequests.inc({ code: "<error>", method, host: this.host });
-      if (signal?.aborted) throw signal.reason ?? err;
-      if (fenced?.refused) throw fenced.refused;
-      this.reloadAfterConnectionError();
-      throw new ApiError(method, path, 0, { reason: "ConnectionFailed", message: (err as Error).message });
+    for (let attempt = 1; ; attempt++) {
+      if (gate) await gate.beforeWrite(signal);
+      const headers = await this.headersFor(body === undefined ? undefined : (options.contentType ?? "application/json"), options.accept);
+      const fenced: Fenced | undefined =
+        leaderFence || gate
+          ? {
+              fence() {
+                const leaderRefused = leaderFence?.();
+                if (leaderRefused) return leaderRefused;
+                const gateRefused = gate?.check();
+                this.refusedByGate = gateRefused !== undefined;
+                return gateRefused;
+              },
+            }
+          : undefined;
+      try {
+        const dispatcher = pool === "fenced" ? (this.fencedDispatcher ??= this.makeDispatcher("fenced")) : this.dispatcher;
+        response = await dispatcher.request({
+          origin: this.server,
+          path: this.url(path, options.query),
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body,
+          signal: signal ?? null,
+          headersTimeout: options.timeoutMs ?? this.requestTimeoutMs,
+          bodyTimeout: options.timeoutMs ?? this.requestTimeoutMs,
+          ...(fenced ? { [FENCE]: fenced } : {}),
+        });
+        break;
+      } catch (err) {
+        // The gate refuses a write when every connection closed and a new one was made since its check: checked again
+        // and tried again, rather than failed for the caller. Nothing was sent, so nothing is counted.
+        if (fenced?.refused && fenced.refusedByGate && attempt < GATE_ATTEMPTS && !signal?.aborted) continue;
+        restClientRequests.inc({ code: "<error>", method, host: this.host });
+        if (signal?.aborted) throw signal.reason ?? err;
+        if (fenced?.refused) throw fenced.refused;
+        this.reloadAfterConnectionError();
+        throw new ApiError(method, path, 0, { reason: "ConnectionFailed", message: (err as Error).message });
+      }
     }
     restClientRequests.inc({ code: String(response.statusCode), method, host: this.host });
     const text = await response.body.text();
@@ -386,7 +429,7 @@ export class RestTransport {
    */
   resetConnections(): void {
     const old = this.dispatcher;
-    this.dispatcher = this.makeDispatcher(true);
+    this.dispatcher = this.makeDispatcher("shared");
     void this.takeFencedDispatcher()?.destroy().catch(() => undefined);
     void old.destroy().catch(() => undefined);
   }

@@ -28,15 +28,14 @@ export class CertWatcher implements CertificateSource {
   }
 
   private async read(): Promise<CertificatePair> {
-    const [cert, key] = await Promise.all([
-      readFile(this.certPath, "utf8").catch((err: Error) => {
-        throw new Error(`webhook server: cannot read the serving certificate ${this.certPath}: ${err.message}`);
-      }),
-      readFile(this.keyPath, "utf8").catch((err: Error) => {
-        throw new Error(`webhook server: cannot read the serving key ${this.keyPath}: ${err.message}`);
-      }),
-    ]);
-    return { cert, key };
+    // Both files are read at once, but a failure names them in a fixed order so the message does not depend on
+    // which read the file system answered first.
+    const [cert, key] = await Promise.allSettled([readFile(this.certPath, "utf8"), readFile(this.keyPath, "utf8")]);
+    const problems: string[] = [];
+    if (cert.status === "rejected") problems.push(`cannot read the serving certificate ${this.certPath}: ${(cert.reason as Error).message}`);
+    if (key.status === "rejected") problems.push(`cannot read the serving key ${this.keyPath}: ${(key.reason as Error).message}`);
+    if (cert.status === "rejected" || key.status === "rejected") throw new Error(`webhook server: ${problems.join("; ")}`);
+    return { cert: cert.value, key: key.value };
   }
 
   async start(signal: AbortSignal, onUpdate: (pair: CertificatePair) => void): Promise<CertificatePair> {
