@@ -2,7 +2,7 @@
 // clusters, create -> Ready with the cass-operator simulator at zero delay; then the operator's CPU and memory while
 // idle with many K8ssandraClusters. The measured process is the control-plane operator alone, built and run as its
 // image does (bench/lib/bundle.ts): the bundle of its CLI, the image's node flags, `run` with the CLI's defaults.
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { type Condition, Namespace, RestClient } from "@operator-ts/runtime";
@@ -77,6 +77,7 @@ export async function k8ssandra(ctx: Context): Promise<ScenarioOutcome> {
     for (const plane of dataPlanes) await registerDataPlane(controlPlane, plane, OPERATOR_NAMESPACE);
     ports = [await claimPort(), await claimPort()];
     operator = await startOperator(ctx, controlPlane.kubeconfigPath, dataPlanes.map((c) => c.name), ports.map((c) => c.port));
+    const metricsUrl = `http://127.0.0.1:${ports[0]!.port}/metrics`;
     await operator.waitFor("ready", ctx.timeoutMs);
     const sample = parse(await readFile(SAMPLE, "utf8")) as K8ssandraCluster;
 
@@ -94,10 +95,13 @@ export async function k8ssandra(ctx: Context): Promise<ScenarioOutcome> {
     let present = ctx.config.heavyReps;
     for (const total of idleClusters) {
       const more = Array.from({ length: total - present }, (_, i) => `bench-${present + i + 1}`);
-      const idle = await createThenIdle(ctx, admin, operator, sample, more);
+      const idle = await createThenIdle(ctx, admin, operator, sample, more, metricsUrl);
       present = total;
       runs.push({ impl: "ts", rep: 0, ...idle, k8ssandraClusters: total });
+      const mib = (b: number | undefined) => (b === undefined ? "?" : (b / 2 ** 20).toFixed(1));
+      const spaces = Object.entries(idle.heap.spaces).map(([space, v]) => `${space} ${mib(v.used)}/${mib(v.size)}`).join(", ");
       ctx.say(`  K8ssandra idle with ${total} K8ssandraClusters: CPU ${idle.idleCpuPercent.toFixed(2)} % of a core, RSS ${(idle.idleRssBytes / 2 ** 20).toFixed(0)} MiB`);
+      ctx.say(`    V8 heap used/size MiB: ${spaces}; external ${mib(idle.heap.external)}`);
       const one = (v: number) => summarize([v]);
       metrics.push(
         { id: `k8ssandra.${total}.allReady`, scenario: s, label: `${more.length} more K8ssandraClusters created at once -> all Ready (${total} in all)`, unit: "ms", ts: one(idle.allReadyMs), kind: "ts-only" },
@@ -125,8 +129,8 @@ export async function k8ssandra(ctx: Context): Promise<ScenarioOutcome> {
 }
 
 /**
- * The built operator in control-plane mode, with the image's command and the Deployment's arguments but leader
- * election (its probes and metrics on ports of their own); "ready" once its log says each data plane of `clusters` was added (from its
+ * The built operator in control-plane mode, with the image's command and the Deployment's arguments (its probes and
+ * metrics on ports of their own); "ready" once its log says each data plane of `clusters` was added (from its
  * ClientConfig).
  */
 async function startOperator(ctx: Context, kubeconfig: string, clusters: string[], [metrics, health]: number[]): Promise<Program> {
@@ -141,17 +145,20 @@ async function startOperator(ctx: Context, kubeconfig: string, clusters: string[
     }
     return waiting.size === 0 ? { event: "ready" } : undefined;
   };
-  const profile = ctx.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`] : [];
-  // The Deployment's arguments (config/manager/manager.yaml: metrics and probes on), and what this setup needs
-  // besides: where the ClientConfigs are, and no CQL (the simulator runs no Cassandra). Not its --leader-elect: with it
-  // the first K8ssandraCluster was not Ready within 300 s in one run (2026-12-02), not looked into yet.
+  // With --profile, a CPU profile of the whole run and a heap snapshot at each idle point (SIGUSR2, see heapSnapshot).
+  const profile = ctx.profileDir
+    ? ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`, "--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${ctx.profileDir}`]
+    : [];
+  // The Deployment's arguments (config/manager/manager.yaml: leader election, metrics and probes on), and what this
+  // setup needs besides: where the ClientConfigs are, and no CQL (the simulator runs no Cassandra).
   const argv = ["run", "--kubeconfig", kubeconfig, "--control-plane", "--clientconfig-namespace", OPERATOR_NAMESPACE, "--no-cql"];
+  argv.push("--leader-elect", "--leader-election-namespace", OPERATOR_NAMESPACE);
   argv.push("--metrics-bind-address", `127.0.0.1:${metrics}`, "--health-probe-bind-address", `127.0.0.1:${health}`);
   return new Program("ts k8ssandra-operator (built)", process.execPath, [...op.nodeArgs, ...profile, op.main, ...argv], { ...op.env, LOG_LEVEL: "info" }, translate);
 }
 
-/** Creates the K8ssandraClusters at once, waits until all are Ready, then the operator's CPU and RSS at idle. */
-async function createThenIdle(ctx: Context, admin: RestClient, operator: Program, sample: K8ssandraCluster, names: string[]) {
+/** Creates the K8ssandraClusters at once, waits until all are Ready, then the operator's CPU, RSS and V8 heap at idle. */
+async function createThenIdle(ctx: Context, admin: RestClient, operator: Program, sample: K8ssandraCluster, names: string[], metricsUrl: string) {
   const { settleMs, idleWindowMs } = ctx.config.k8ssandra;
   const cpuBefore = operator.cpuSeconds();
   const tAll = performance.now();
@@ -168,5 +175,41 @@ async function createThenIdle(ctx: Context, admin: RestClient, operator: Program
     rss.push(operator.rssBytes());
   }
   const idleCpuPercent = ((operator.cpuSeconds() - cpu0) / ((performance.now() - w0) / 1000)) * 100;
-  return { allReadyMs, createCpuSeconds, idleCpuPercent, idleRssBytes: median(rss), peakRssBytes: operator.peakRssBytes() };
+  // Where the RSS goes, as the operator's own /metrics tells it (prom-client's default metrics): V8's spaces and the
+  // memory outside the heap. Read after the window, so that the scrape's own work is not in the idle CPU.
+  const heap = await heapFigures(metricsUrl);
+  if (ctx.profileDir) await heapSnapshot(ctx.profileDir, operator);
+  return { allReadyMs, createCpuSeconds, idleCpuPercent, idleRssBytes: median(rss), peakRssBytes: operator.peakRssBytes(), heap };
+}
+
+interface HeapFigures {
+  spaces: Record<string, { used?: number; size?: number }>;
+  external?: number;
+}
+
+async function heapFigures(metricsUrl: string): Promise<HeapFigures> {
+  const text = await (await fetch(metricsUrl)).text();
+  const figures: HeapFigures = { spaces: {} };
+  for (const m of text.matchAll(/^nodejs_heap_space_size_(used|total)_bytes\{space="([a-z_]+)"\} (\d+)/gm)) {
+    const space = (figures.spaces[m[2]!] ??= {});
+    space[m[1] === "used" ? "used" : "size"] = Number(m[3]);
+  }
+  const external = /^nodejs_external_memory_bytes (\d+)/m.exec(text);
+  if (external) figures.external = Number(external[1]);
+  return figures;
+}
+
+/** Asks the operator for a heap snapshot (--heapsnapshot-signal) and waits until V8 has written it. */
+async function heapSnapshot(dir: string, operator: Program): Promise<void> {
+  const snapshots = async () => (await readdir(dir)).filter((f) => f.endsWith(".heapsnapshot"));
+  const before = new Set(await snapshots());
+  process.kill(operator.pid!, "SIGUSR2");
+  for (let size = -1, waited = 0; waited < 120_000; waited += 500) {
+    await delay(500);
+    const file = (await snapshots()).find((f) => !before.has(f));
+    if (!file) continue;
+    const now = (await stat(join(dir, file))).size;
+    if (now > 0 && now === size) return;
+    size = now;
+  }
 }

@@ -188,6 +188,11 @@ describe("leader election: a lease that cannot be renewed", () => {
     try {
       await mgr.elected();
       await eventually(() => renewed("no-drain"), "a first renewal");
+      // Leader-only work started from outside any runnable (a timer, a provider) writes while this replica leads.
+      const outside = await new Promise<unknown>((resolve) => {
+        setTimeout(() => void mgr.runAsLeader(() => mgr.client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { namespace: "default", name: "from-a-timer" } })).then(resolve, resolve), 0);
+      });
+      expect((outside as ConfigMap).metadata?.name).toBe("from-a-timer");
       proxy.silence();
       const silencedAt = performance.now();
       const err = await running;
@@ -195,9 +200,13 @@ describe("leader election: a lease that cannot be renewed", () => {
       expect(err).toBeInstanceOf(LeaderElectionLostError);
       expect(abortedWith).toBe(err);
       expect(await lateWrite).toBeInstanceOf(LeaderElectionLostError);
+      // The same from outside, once deposed: refused by the fence, not sent to the (silent) server.
+      const deposed = await mgr.runAsLeader(() => mgr.client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { namespace: "default", name: "late-timer" } })).then(() => "written", (err: unknown) => err);
+      expect(deposed).toBeInstanceOf(LeaderElectionLostError);
       // No graceful drain: start() returned with the runnable still running, well before the 60 s shutdown timeout.
       expect(stoppedAfterMs).toBeLessThan(slow.renewDeadlineMs + 3000);
       await expect(admin.get(ConfigMap, { namespace: "default", name: "late" })).rejects.toThrow(/not found/);
+      await expect(admin.get(ConfigMap, { namespace: "default", name: "late-timer" })).rejects.toThrow(/not found/);
     } finally {
       await proxy.close();
     }

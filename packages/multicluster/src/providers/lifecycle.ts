@@ -332,7 +332,8 @@ export class CredentialLifecycle<T> {
     // only this renewal's own timer is cleared or re-armed, so that one renewal is ever pending.
     const mine = t.timer;
     try {
-      await this.renew(t);
+      // Fenced as leader-only work: a replica deposed while it was paused writes no Secret when it wakes.
+      await this.mcm.manager.runAsLeader(() => this.renew(t));
       t.lastRenewal = new Date();
       t.renewalError = undefined;
       t.backoff.reset();

@@ -185,6 +185,16 @@ export class Manager {
     return this.electedPromise;
   }
 
+  /**
+   * Runs fn as leader-only work, from anywhere (a timer, a provider's reconcile): once this replica leads, its writes
+   * are fenced as a leader runnable's are, so that a replica paused past its lease writes nothing when it wakes.
+   * Without leader election fn runs at once, unfenced.
+   */
+  async runAsLeader<R>(fn: () => Promise<R>): Promise<R> {
+    await this.electedPromise;
+    return withRequestScope(this.elector ? { fence: this.fence } : undefined, fn);
+  }
+
   get identity(): string | undefined {
     return this.elector?.identity;
   }
