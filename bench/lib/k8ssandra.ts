@@ -101,7 +101,7 @@ export async function k8ssandra(ctx: Context): Promise<ScenarioOutcome> {
       const mib = (b: number | undefined) => (b === undefined ? "?" : (b / 2 ** 20).toFixed(1));
       const spaces = Object.entries(idle.heap.spaces).map(([space, v]) => `${space} ${mib(v.used)}/${mib(v.size)}`).join(", ");
       ctx.say(`  K8ssandra idle with ${total} K8ssandraClusters: CPU ${idle.idleCpuPercent.toFixed(2)} % of a core, RSS ${(idle.idleRssBytes / 2 ** 20).toFixed(0)} MiB`);
-      ctx.say(`    V8 heap used/size MiB: ${spaces}; external ${mib(idle.heap.external)}`);
+      ctx.say(`    RSS anonymous ${mib(idle.heap.rss.anon)} MiB (brk heap ${mib(idle.heap.rss.brk)}, largest mappings ${idle.heap.rss.largestAnon.map(mib).join(" ")}), files ${mib(idle.heap.rss.file)} MiB; V8 heap used/size MiB: ${spaces}; external ${mib(idle.heap.external)}`);
       const one = (v: number) => summarize([v]);
       metrics.push(
         { id: `k8ssandra.${total}.allReady`, scenario: s, label: `${more.length} more K8ssandraClusters created at once -> all Ready (${total} in all)`, unit: "ms", ts: one(idle.allReadyMs), kind: "ts-only" },
@@ -177,7 +177,7 @@ async function createThenIdle(ctx: Context, admin: RestClient, operator: Program
   const idleCpuPercent = ((operator.cpuSeconds() - cpu0) / ((performance.now() - w0) / 1000)) * 100;
   // Where the RSS goes, as the operator's own /metrics tells it (prom-client's default metrics): V8's spaces and the
   // memory outside the heap. Read after the window, so that the scrape's own work is not in the idle CPU.
-  const heap = await heapFigures(metricsUrl);
+  const heap = { ...(await heapFigures(metricsUrl)), rss: operator.rssParts() };
   if (ctx.profileDir) await heapSnapshot(ctx.profileDir, operator);
   return { allReadyMs, createCpuSeconds, idleCpuPercent, idleRssBytes: median(rss), peakRssBytes: operator.peakRssBytes(), heap };
 }

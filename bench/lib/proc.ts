@@ -113,6 +113,11 @@ export class Program {
     return procRssBytes(this.pid);
   }
 
+  /** The RSS of anonymous memory (heaps) and of mapped files (code), which make up most of rssBytes(). */
+  rssParts(): { anon: number; file: number; brk: number; largestAnon: number[] } {
+    return { anon: procRssBytes(this.pid, "RssAnon"), file: procRssBytes(this.pid, "RssFile"), ...anonMappings(this.pid) };
+  }
+
   /** The most RSS the process has had since it started (the kernel's VmHWM). */
   peakRssBytes(): number {
     return procRssBytes(this.pid, "VmHWM");
@@ -142,7 +147,8 @@ export function procCpuSeconds(pid: number | undefined): number {
   }
 }
 
-export function procRssBytes(pid: number | undefined, field: "VmRSS" | "VmHWM" = "VmRSS"): number {
+/** VmRSS is RssAnon (heaps: V8's and malloc's) + RssFile (mapped files: the binary, its libraries) + RssShmem. */
+export function procRssBytes(pid: number | undefined, field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile" = "VmRSS"): number {
   if (!pid) return 0;
   try {
     const kb = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
@@ -150,4 +156,33 @@ export function procRssBytes(pid: number | undefined, field: "VmRSS" | "VmHWM" =
   } catch {
     return 0;
   }
+}
+
+/**
+ * From /proc/<pid>/smaps: the RSS of the brk heap (malloc's main arena) and of the largest anonymous mappings (V8's
+ * spaces, malloc's other arenas and its large blocks), to tell which allocator holds the memory.
+ */
+function anonMappings(pid: number | undefined): { brk: number; largestAnon: number[] } {
+  const result = { brk: 0, largestAnon: [] as number[] };
+  if (!pid) return result;
+  try {
+    const sizes: number[] = [];
+    let name: string | undefined;
+    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+      const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+      if (mapping) {
+        name = mapping[1];
+        continue;
+      }
+      const rss = /^Rss:\s+(\d+) kB/.exec(line);
+      if (!rss) continue;
+      const bytes = Number(rss[1]) * 1024;
+      if (name === "[heap]") result.brk += bytes;
+      else if (!name) sizes.push(bytes);
+    }
+    result.largestAnon = sizes.sort((a, b) => b - a).slice(0, 8);
+  } catch {
+    // The process has gone.
+  }
+  return result;
 }
