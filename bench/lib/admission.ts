@@ -116,7 +116,8 @@ export async function admission(ctx: Context): Promise<ScenarioOutcome> {
       );
     } catch (err) {
       runs.push({ impl: "ts", rep, error: (err as Error).message });
-      ctx.say(`  admission rep ${rep + 1}/${ctx.config.reps}: FAILED ${(err as Error).message}`);
+      const stderr = hook.stderrLines().slice(-8);
+      ctx.say(`  admission rep ${rep + 1}/${ctx.config.reps}: FAILED ${(err as Error).message}${stderr.length ? `\n    webhook server stderr:\n    ${stderr.join("\n    ")}` : ""}`);
     } finally {
       await hook.stop();
       await client.close();

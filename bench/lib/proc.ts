@@ -68,6 +68,11 @@ export class Program {
     });
   }
 
+  /** The last lines the program wrote to stderr, to tell why it failed. */
+  stderrLines(): string[] {
+    return [...this.stderrTail];
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }
