@@ -52,7 +52,10 @@ async function creates(client: RestClient, prefix: string, count: number, concur
       while (next < count) {
         const i = next++;
         const t = performance.now();
-        await client.create(configMap(`${prefix}-${String(i).padStart(6, "0")}`, selected));
+        const name = `${prefix}-${String(i).padStart(6, "0")}`;
+        await client.create(configMap(name, selected)).catch((err: unknown) => {
+          throw new Error(`creating ConfigMap ${name} (${i} of the ${prefix} phase): ${(err as Error).message}`);
+        });
         latenciesUs.push((performance.now() - t) * 1000);
       }
     }),
@@ -108,6 +111,7 @@ export async function admission(ctx: Context): Promise<ScenarioOutcome> {
         hookedPerSecond: (count / hooked.wallMs) * 1000,
         webhookCpuPer1000: ((r.cpuSeconds as number) / (r.reviews as number)) * 1000,
         webhookRssBytes: r.rssBytes,
+        repeatedReviews: r.repeated,
       };
       runs.push(run);
       ctx.say(
