@@ -111,7 +111,6 @@ export async function admission(ctx: Context): Promise<ScenarioOutcome> {
         hookedPerSecond: (count / hooked.wallMs) * 1000,
         webhookCpuPer1000: ((r.cpuSeconds as number) / (r.reviews as number)) * 1000,
         webhookRssBytes: r.rssBytes,
-        repeatedReviews: r.repeated,
       };
       runs.push(run);
       ctx.say(

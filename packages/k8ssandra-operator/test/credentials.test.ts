@@ -76,7 +76,7 @@ describe("remote credentials and identities, on real API servers", () => {
       kubeconfig: control.kubeconfig,
       controlPlane: true,
       clientConfigNamespace: NS,
-      // As the Deployment runs it: leader-only writes go over their own connections, each checked by the identity gate.
+      // As the Deployment runs it: leader-only writes go over their own connections, behind the identity gate.
       leaderElection: true,
       leaderElectionNamespace: NS,
       clusterProbeIntervalMs: 500,

@@ -94,9 +94,9 @@ export function buildProgram(): Command {
           cql: opts.cql,
           webhook: opts.webhookPort ? { port: opts.webhookPort, certDir: opts.webhookCertDir, certSecret: opts.webhookCertSecret } : undefined,
         });
-        // Stopped and drained: the process ends here, as a Go operator's does when main returns. A handle a library
-        // keeps open after its owner closed it (a pooled socket, a timer) kept it alive now and then on a loaded
-        // machine, past the pod's grace period. The logs are written synchronously, so nothing is lost.
+        // Stopped and drained: the process ends here, as a Go operator's does when main returns, so that a handle a
+        // library keeps open after its owner closed it (a pooled socket, a timer) cannot keep it alive past the pod's
+        // grace period. The logs are written synchronously, so nothing is lost.
         process.exit(0);
       } catch (err) {
         fail("run", err);
