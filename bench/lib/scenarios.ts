@@ -1,6 +1,7 @@
 // The writing scenarios run on both sides: each repetition runs TS and Go back to back (order alternating), on fresh API
 // servers. The read-only ones (memory, cold start, idle footprint) share one cluster: bench/lib/memory.ts.
-import { abRuns, brief, latencyFields, metric, type Run, withClusters, withProgram } from "./ab.ts";
+import { abRuns, abRunsBothWays, brief, bundledMetric, latencyFields, metric, type Run, withClusters, withProgram } from "./ab.ts";
+import { bundledProgram } from "./bundle.ts";
 import { type Context, loadgen, type Metric, type ScenarioOutcome, startProgram } from "./context.ts";
 import type { Event } from "./proc.ts";
 import { summarize } from "./stats.ts";
@@ -9,9 +10,10 @@ import { summarize } from "./stats.ts";
 export async function throughput(ctx: Context): Promise<ScenarioOutcome> {
   const t0 = Date.now();
   const { throughputCount: count, workers } = ctx.config;
-  const runs = await abRuns(ctx, ctx.config.reps, "throughput", (impl) =>
+  const bundle = await bundledProgram(ctx, "reconcile");
+  const runs = await abRunsBothWays(ctx, ctx.config.reps, "throughput", bundle, (impl, bundlePath) =>
     withClusters(1, ([c]) =>
-      withProgram(startProgram(ctx, impl, "reconcile", [c!.kubeconfigPath], { count, workers, mode: "load" }), async (p) => {
+      withProgram(startProgram(ctx, impl, "reconcile", [c!.kubeconfigPath], { count, workers, mode: "load" }, bundlePath), async (p) => {
         await p.waitFor("ready", ctx.timeoutMs);
         const lg = await loadgen(ctx, c!.kubeconfigPath, { mode: "create", count });
         const r = await p.waitFor("result", ctx.timeoutMs);
@@ -40,9 +42,13 @@ export async function throughput(ctx: Context): Promise<ScenarioOutcome> {
       metric(s, "throughput.time", `${count.toLocaleString("en")} objects: first create -> last reconciled`, "ms", runs, "totalMs", { goal: 1.0 }),
       metric(s, "latency.load.p50", "event -> reconcile start under that load, p50", "ms", runs, "loadP50Ms"),
       metric(s, "latency.load.p99", "event -> reconcile start under that load, p99", "ms", runs, "loadP99Ms", { goal: 1.0 }),
-      metric(s, "throughput.cpu", "controller CPU for the run", "cpu-s", runs, "cpuSeconds"),
+      metric(s, "throughput.cpu", "controller CPU for the run", "cpu-s", runs, "cpuSeconds", { goal: 1.2 }),
       metric(s, "throughput.rss", "controller RSS at the end", "bytes", runs, "rssBytes"),
       metric(s, "throughput.peakRss", "controller peak RSS over the run (VmHWM)", "bytes", runs, "peakRssBytes", { goal: 1.5 }),
+      // The same runs of the TS program built as the operator ships (bench/lib/bundle.ts), against the same Go runs.
+      bundledMetric(s, "throughput.bundle.time", `${count.toLocaleString("en")} objects: first create -> last reconciled, TS bundled`, "ms", runs, "totalMs", { goal: 1.0 }),
+      bundledMetric(s, "throughput.bundle.cpu", "controller CPU for the run, TS bundled", "cpu-s", runs, "cpuSeconds", { goal: 1.2 }),
+      bundledMetric(s, "throughput.bundle.peakRss", "controller peak RSS over the run (VmHWM), TS bundled", "bytes", runs, "peakRssBytes", { goal: 1.5 }),
     ],
   };
 }
