@@ -39,7 +39,7 @@ describe("remote credentials and identities, on real API servers", () => {
   /** Every token the Secret held while the test looked: none of them may show anywhere. */
   const seenTokens = new Set<string>();
   let clientCert: { cert: string; key: string };
-  let clientCa: ReturnType<typeof generateCA>;
+  let clientCa: Awaited<ReturnType<typeof generateCA>>;
 
   const clientConfig = (name: string) => admin.control.get(ClientConfig, { namespace: NS, name });
   const storedToken = async (): Promise<string> => {
@@ -58,7 +58,7 @@ describe("remote credentials and identities, on real API servers", () => {
 
   beforeAll(async () => {
     // One client CA trusted by both data planes: a certificate valid in either, as a cloud account's credential is.
-    const ca = generateCA("operator-ts-test-clients", 24 * 3600_000);
+    const ca = await generateCA("operator-ts-test-clients", 24 * 3600_000);
     clientCa = ca;
     caDir = await mkdtemp(join(tmpdir(), "operator-ts-client-ca-"));
     await writeFile(join(caDir, "ca.crt"), ca.cert);

@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyJsonPatch, createJsonPatch } from "../src/client/json-patch.ts";
 import {
   type AdmissionRequest,
+  type CertificateAuthority,
   CertWatcher,
   defaultingHandler,
   field,
@@ -115,14 +116,17 @@ describe("defaulting and validating handlers", () => {
 describe("certificates from files", () => {
   const dir = mkdtempSync(join(tmpdir(), "operator-ts-certwatch-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const ca = generateCA("test-ca", DAY);
+  let ca: CertificateAuthority;
+  beforeAll(async () => {
+    ca = await generateCA("test-ca", DAY);
+  });
   const write = (pair: { cert: string; key: string }) => {
     writeFileSync(join(dir, "tls.key"), pair.key);
     writeFileSync(join(dir, "tls.crt"), pair.cert);
   };
 
   it("serves them and picks up new ones without a restart", async () => {
-    const first = generateServingCertificate(ca, ["127.0.0.1", "localhost"], DAY);
+    const first = await generateServingCertificate(ca, ["127.0.0.1", "localhost"], DAY);
     write(first);
     const server = new WebhookServer({ host: "127.0.0.1", port: 0, certificates: new CertWatcher(join(dir, "tls.crt"), join(dir, "tls.key"), { intervalMs: 50 }) });
     const stop = new AbortController();
@@ -130,7 +134,7 @@ describe("certificates from files", () => {
     try {
       const { port } = await server.address();
       expect((await servedCertificate(port, ca.cert)).fingerprint256).toBe(new X509Certificate(first.cert).fingerprint256);
-      const second = generateServingCertificate(ca, ["127.0.0.1", "localhost"], DAY);
+      const second = await generateServingCertificate(ca, ["127.0.0.1", "localhost"], DAY);
       write(second);
       const want = new X509Certificate(second.cert).fingerprint256;
       await eventually(async () => (await servedCertificate(port, ca.cert)).fingerprint256 === want, "the new certificate to be served");
@@ -144,8 +148,8 @@ describe("certificates from files", () => {
     const missing = new WebhookServer({ port: 0, certDir: join(dir, "nowhere") });
     await expect(missing.start(new AbortController().signal)).rejects.toThrow(`cannot read the serving certificate ${join(dir, "nowhere", "tls.crt")}`);
     await expect(missing.address()).rejects.toThrow(`cannot read the serving key ${join(dir, "nowhere", "tls.key")}`);
-    const a = generateServingCertificate(ca, ["localhost"], DAY);
-    const b = generateServingCertificate(ca, ["localhost"], DAY);
+    const a = await generateServingCertificate(ca, ["localhost"], DAY);
+    const b = await generateServingCertificate(ca, ["localhost"], DAY);
     write({ cert: a.cert, key: b.key });
     const mismatched = new WebhookServer({ port: 0, certDir: dir });
     await expect(mismatched.start(new AbortController().signal)).rejects.toThrow("the key does not belong to the certificate");

@@ -85,8 +85,8 @@ export async function prepareLocalServing(dir: string, options: WebhookInstallOp
   const host = options.localServingHost ?? "127.0.0.1";
   const claim = options.localServingPort ? undefined : await claimPort(host);
   const port = options.localServingPort ?? claim!.port;
-  const ca = generateCA("envtest-webhook-ca", 86_400_000);
-  const serving = generateServingCertificate(ca, [host, "localhost"], 86_400_000);
+  const ca = await generateCA("envtest-webhook-ca", 86_400_000);
+  const serving = await generateServingCertificate(ca, [host, "localhost"], 86_400_000);
   const certDir = join(dir, "webhook-certs");
   await mkdir(certDir, { recursive: true });
   await writeFile(join(certDir, "tls.crt"), serving.cert);

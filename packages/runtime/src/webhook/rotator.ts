@@ -141,7 +141,7 @@ export class CertRotator implements CertificateSource {
         if (!isNotFound(err)) throw err;
       }
       if (!current) {
-        const material = this.fresh();
+        const material = await this.fresh();
         try {
           await client.create(this.secretOf(material));
           this.log.info("generated the webhook CA and serving certificate");
@@ -153,7 +153,7 @@ export class CertRotator implements CertificateSource {
         }
       }
       const existing = decode(current);
-      const next = this.renewed(existing);
+      const next = await this.renewed(existing);
       if (next === existing) return existing;
       try {
         await client.update({ ...this.secretOf(next), metadata: { ...current.metadata, name: secret.name, namespace: secret.namespace } });
@@ -166,14 +166,14 @@ export class CertRotator implements CertificateSource {
     }
   }
 
-  private fresh(): Material {
-    const ca = generateCA(`${this.options.secret.name}-ca`, this.caLifetimeMs);
-    const serving = generateServingCertificate(ca, this.options.hosts, this.certLifetimeMs);
+  private async fresh(): Promise<Material> {
+    const ca = await generateCA(`${this.options.secret.name}-ca`, this.caLifetimeMs);
+    const serving = await generateServingCertificate(ca, this.options.hosts, this.certLifetimeMs);
     return { caBundle: ca.cert, caKey: ca.key, cert: serving.cert, key: serving.key };
   }
 
   /** The material to keep: the same object when nothing needs renewing. */
-  private renewed(m: Material | undefined): Material {
+  private async renewed(m: Material | undefined): Promise<Material> {
     if (!m) return this.fresh();
     const now = Date.now();
     let cas: X509Certificate[];
@@ -190,7 +190,7 @@ export class CertRotator implements CertificateSource {
     let next = m;
     let newestCA = newest;
     if (needsRenewal(newest, this.share, now)) {
-      const ca = generateCA(`${this.options.secret.name}-ca`, this.caLifetimeMs);
+      const ca = await generateCA(`${this.options.secret.name}-ca`, this.caLifetimeMs);
       newestCA = parseCertificate(ca.cert);
       // The old CA stays trusted while the certificate it signed is still served.
       next = { ...m, caBundle: `${ca.cert}${newest.toString()}`, caKey: ca.key };
@@ -205,7 +205,7 @@ export class CertRotator implements CertificateSource {
     const fromOldCA = !issuedBy(cert, newestCA);
     const propagated = now >= issuedAt(newestCA) + this.propagationMs;
     if (expired || ((stale || fromOldCA) && propagated)) {
-      const serving = generateServingCertificate({ cert: splitPEM(next.caBundle)[0]!, key: next.caKey }, this.options.hosts, this.certLifetimeMs);
+      const serving = await generateServingCertificate({ cert: splitPEM(next.caBundle)[0]!, key: next.caKey }, this.options.hosts, this.certLifetimeMs);
       next = { ...next, cert: serving.cert, key: serving.key };
       this.log.info({ notAfter: cert.validTo }, "renewing the webhook serving certificate");
     }
