@@ -1,6 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { MultiClusterManager, type RenewalOptions } from "@operator-ts/multicluster";
-import { isNoMatch, type Logger } from "@operator-ts/runtime";
+import { cache, isNoMatch, type Logger } from "@operator-ts/runtime";
 import { CassandraDatacenter } from "./api/index.ts";
 import { clientConfigProvider } from "./controllers/clientconfig.ts";
 import { type CqlOptions, setupK8ssandraClusterController } from "./controllers/k8ssandracluster/index.ts";
@@ -62,6 +62,9 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     leaderElectionNamespace: options.leaderElectionNamespace,
     health: { intervalMs: options.clusterProbeIntervalMs ?? 5000 },
     logger: options.logger,
+    // Nothing here reads server-side apply's bookkeeping, often the larger part of a cached object (every cluster's).
+    cluster: { cache: { defaultTransform: cache.transformStripManagedFields() } },
+    clusterDefaults: { cache: { defaultTransform: cache.transformStripManagedFields() } },
   });
   mcm.manager.addHealthzCheck("ping", () => {});
   // A cluster is a data plane when cass-operator is installed there; the control plane need not be one.
