@@ -71,7 +71,7 @@ describe("the operator image (scripts/build-image.sh, run with scripts/run-image
     const inspect = await run(["-c", `buildah inspect --type image ${TAG}`]);
     expect(inspect.code, inspect.stderr).toBe(0);
     const image = JSON.parse(inspect.stdout) as { OCIv1: { config: { Entrypoint: string[]; Cmd: string[]; User: string; WorkingDir: string }; rootfs: { diff_ids: string[] } } };
-    expect(image.OCIv1.config).toMatchObject({ Entrypoint: ["/usr/local/bin/node", "--max-semi-space-size=4", "/app/dist/cli/main.js"], Cmd: ["run"], User: "1000:1000", WorkingDir: "/app" });
+    expect(image.OCIv1.config).toMatchObject({ Entrypoint: ["/usr/local/bin/node", "--max-semi-space-size=4", "--optimize-for-size", "/app/dist/cli/main.js"], Cmd: ["run"], User: "1000:1000", WorkingDir: "/app" });
     // FROM scratch: the runtime layer and the app layer, nothing from a base image.
     expect(image.OCIv1.rootfs.diff_ids).toHaveLength(2);
 
