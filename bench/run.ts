@@ -7,6 +7,8 @@
 //   --reps N            repetitions per A/B pair
 //   --profile           run the TS programs under node --cpu-prof (profiles in bench/results/profiles/)
 //   --at REV            run the TS programs from that commit (a snapshot under ~/.cache), not the working tree
+//   --bundle-node-flags="F"  node flags for the bundled TS programs (an experiment with V8's settings; the report
+//                       says so), such as "--max-semi-space-size=4 --optimize-for-size" as the operator's image runs
 //   --report-from FILE  run nothing: write the doc, latest files and chart again from a results JSON
 import { execFileSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     reps: { type: "string" },
     profile: { type: "boolean", default: false },
     at: { type: "string" },
+    "bundle-node-flags": { type: "string", default: "" },
     "report-from": { type: "string" },
   },
 });
@@ -76,10 +79,12 @@ if (values.profile) {
 }
 const tsRoot = values.at ? await snapshotTree(values.at, say) : WORKING_TREE;
 const git = (...a: string[]) => execFileSync("git", a, { cwd: WORKING_TREE, encoding: "utf8" }).trim();
-const tsSource = values.at
+const treeSource = values.at
   ? `commit ${git("rev-parse", "--short=12", `${values.at}^{commit}`)}`
   : `working tree at ${git("rev-parse", "--short=12", "HEAD")}${git("status", "--porcelain", "--", "packages") ? " with uncommitted changes in packages/" : ""}`;
-const ctx: Context = { config, goBinary, say, profileDir, tsRoot, timeoutMs: config.mode === "quick" ? 300_000 : 900_000 };
+const bundleNodeFlags = values["bundle-node-flags"]!.split(/\s+/).filter(Boolean);
+const tsSource = `${treeSource}${bundleNodeFlags.length ? `; bundled programs run with node ${bundleNodeFlags.join(" ")}` : ""}`;
+const ctx: Context = { config, goBinary, say, profileDir, tsRoot, bundleNodeFlags, timeoutMs: config.mode === "quick" ? 300_000 : 900_000 };
 
 const outcomes: ScenarioOutcome[] = [];
 async function step(name: ScenarioName, title: string, fn: () => Promise<ScenarioOutcome | ScenarioOutcome[]>): Promise<void> {

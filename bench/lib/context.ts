@@ -97,6 +97,8 @@ export interface Context {
   timeoutMs: number;
   /** The tree the TS programs run from: the working tree, or a commit's snapshot (--at). */
   tsRoot: string;
+  /** node flags for the bundled TS programs (--bundle-node-flags); none by default, as `node bundle.js`. */
+  bundleNodeFlags: string[];
 }
 
 /** The working tree, where the TS programs run from unless --at names a commit. */
@@ -111,7 +113,7 @@ export function startProgram(ctx: Context, impl: Impl, scenario: string, kubecon
   if (impl === "go") return new Program(`go ${scenario}`, ctx.goBinary, [scenario, ...argv]);
   // With --profile the TS program profiles its measured phase itself (bench/ts/common.ts startProfile).
   if (ctx.profileDir) argv[3] = JSON.stringify({ ...params, profileDir: ctx.profileDir });
-  const node = bundle ? [bundle] : ["--conditions=operator-ts-source", "--expose-gc", join(ctx.tsRoot, "bench", "ts", `${scenario}.ts`)];
+  const node = bundle ? [...ctx.bundleNodeFlags, bundle] : ["--conditions=operator-ts-source", "--expose-gc", join(ctx.tsRoot, "bench", "ts", `${scenario}.ts`)];
   return new Program(`ts ${scenario}${bundle ? " (bundle)" : ""}`, process.execPath, [...node, ...argv], { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" });
 }
 
