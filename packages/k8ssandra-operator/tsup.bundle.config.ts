@@ -27,7 +27,7 @@ const asciiSource: Plugin = {
 const leanIndexes: EsbuildPlugin = {
   name: "lean-indexes",
   setup(build) {
-    build.onResolve({ filter: /^undici$/ }, () => ({ path: join(import.meta.dirname, "bundle", "undici.cjs") }));
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: join(import.meta.dirname, "bundle", "undici.js") }));
     build.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({ path: join(import.meta.dirname, "bundle", "client-node.js") }));
   },
 };
