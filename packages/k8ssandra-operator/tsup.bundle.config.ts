@@ -1,6 +1,6 @@
 // The operator as its image runs it: src/cli/main.ts and everything it imports in one file, tree-shaken, built from the
 // workspace packages' sources (the operator-ts-source condition). Importing @kubernetes/client-node's index loads every
-// generated API model; a bundle keeps only what the operator calls (see docs/benchmarks.md, "The image's bundle").
+// generated API model; a bundle keeps only what the operator calls (see docs/benchmarks.md, "The built operator, bundled").
 // scripts/production-build.sh runs it; `npm run build` still builds the package's own dist for npm.
 import { createRequire } from "node:module";
 import { join } from "node:path";

@@ -10,9 +10,7 @@ import Dispatcher from "undici/lib/dispatcher/dispatcher.js";
 // What undici's index does to give every dispatcher request(), stream(), pipeline(), connect() and upgrade().
 Object.assign(Dispatcher.prototype, api);
 
-export { Dispatcher };
 export { default as Agent } from "undici/lib/dispatcher/agent.js";
 export { default as ProxyAgent } from "undici/lib/dispatcher/proxy-agent.js";
 export { default as buildConnector } from "undici/lib/core/connect.js";
-export { default as errors } from "undici/lib/core/errors.js";
 export const fetch = (...args) => globalThis.fetch(...args);

@@ -53,6 +53,9 @@ export interface Operator {
  */
 export async function createOperator(options: OperatorOptions): Promise<Operator> {
   if (options.webhook && !options.controlPlane) throw new Error("the K8ssandraCluster webhook runs on the control plane; a data plane serves none");
+  // Nothing here reads server-side apply's bookkeeping, often the larger part of a cached object: every cluster's
+  // cache, this one's and the data planes', drops it.
+  const withoutManagedFields = { cache: { defaultTransform: cache.transformStripManagedFields() } };
   const mcm = await MultiClusterManager.create({
     kubeconfig: options.kubeconfig,
     metricsBindAddress: options.metricsBindAddress,
@@ -62,9 +65,8 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     leaderElectionNamespace: options.leaderElectionNamespace,
     health: { intervalMs: options.clusterProbeIntervalMs ?? 5000 },
     logger: options.logger,
-    // Nothing here reads server-side apply's bookkeeping, often the larger part of a cached object (every cluster's).
-    cluster: { cache: { defaultTransform: cache.transformStripManagedFields() } },
-    clusterDefaults: { cache: { defaultTransform: cache.transformStripManagedFields() } },
+    cluster: withoutManagedFields,
+    clusterDefaults: withoutManagedFields,
   });
   mcm.manager.addHealthzCheck("ping", () => {});
   // A cluster is a data plane when cass-operator is installed there; the control plane need not be one.
